@@ -1,0 +1,309 @@
+package props
+
+import (
+	"math"
+	"slices"
+
+	"github.com/focalcheck/focalcheck/internal/ulp"
+	"github.com/focalcheck/focalcheck/spec"
+	"github.com/focalcheck/focalcheck/spec/exact"
+	"gonum.org/v1/gonum/diff/fd"
+	"pgregory.net/rapid"
+)
+
+var none = spec.None
+
+// sp is softplus log(1+e^z) = max(z,0) + log1p(e^-|z|), relative error a
+// few ulp (log1p and exp are within 1 ulp each and the sum has no
+// cancellation).
+func sp(z float64) float64 { return math.Max(z, 0) + math.Log1p(math.Exp(-math.Abs(z))) }
+
+// sigma is σ(z) = 1/(1+e^-z) for z ≥ 0 and e^z/(1+e^z) below, within 3 ulp.
+func sigma(z float64) float64 {
+	if z >= 0 {
+		return 1 / (1 + math.Exp(-z))
+	}
+	ez := math.Exp(z)
+	return ez / (1 + ez)
+}
+
+func alphas(cfg *spec.Config, c int) (ap, am float64) {
+	switch len(cfg.Alpha) {
+	case 0:
+		return 1, 1
+	case 1:
+		return cfg.Alpha[0], 1 - cfg.Alpha[0]
+	}
+	return cfg.Alpha[c], 1 - cfg.Alpha[c]
+}
+
+// bce returns the γ = 0 element loss and derivative of SPEC.md §2 "γ = 0",
+// computed directly in float64: α_t·CE (split: α₊·pw·y_s·sp(−x) +
+// α₋·(1−y_s)·sp(x)), times W.
+func bce(cfg *spec.Config, x, y, W, pw float64, c int) (l, g float64) {
+	ap, am := alphas(cfg, c)
+	eps := cfg.LabelSmoothing
+	ys := y*(1-eps) + eps/2
+	ym := ys
+	if cfg.SmoothingScope == spec.SmoothingCE {
+		ym = y
+	}
+	s, tt := sigma(x), sigma(-x)
+	if cfg.Soft == spec.Split {
+		l = mul(W*ap*pw*ys, sp(-x)) + mul(W*am*(1-ys), sp(x))
+		g = -ap*pw*ys*tt + am*(1-ys)*s
+	} else {
+		at := ap*ym + am*(1-ym)
+		l = mul(W*at*pw*ys, sp(-x)) + mul(W*at*(1-ys), sp(x))
+		g = at * ((1-ys)*s - pw*ys*tt)
+	}
+	return l, W * g
+}
+
+// mul is a·b with 0·∞ = 0: a zero weight or target removes its term, as in
+// the spec's formulas. The factors are multiplied before sp so that an
+// intermediate overflows only where the loss itself does.
+func mul(a, b float64) float64 {
+	if a == 0 {
+		return 0
+	}
+	return a * b
+}
+
+// Gamma0IsBCE: at γ = 0 every soft semantics is its weighted binary
+// cross-entropy (SPEC.md §2). The reference is computed here in float64
+// from sp and σ, independent of the implementation.
+//
+// Tolerance: binary targets, the reference has at most 3 ulp from sp, one
+// per product (W, α, pw: 3) — 8 ulp; so |impl − ref| ≤ Loss + 8 ulp (Grad
+// + 8 for the derivative, σ within 3 ulp). Soft targets: the contract's
+// SoftRel·(|ref|+S) plus the reference's own 16·eps·S.
+func Gamma0IsBCE(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
+	return func(t *rapid.T) {
+		k := DrawCase(t, Opts{Red: &none, MaxN: 3, MaxC: 4})
+		k.Cfg.Gamma = 0
+		r := eval(t, e, &k.Cfg, k.B)
+		var w []float64
+		if k.Cfg.CB != nil {
+			w, _ = e.CBWeights(k.Cfg.CB)
+		}
+		for i, x := range k.B.Logits {
+			W, pw := elemWeight(&k.Cfg, k.B, w, i)
+			l, g := bce(&k.Cfg, x, k.B.Targets[i], W, pw, i%k.B.Classes)
+			s := ulp.SoftScale(W, pw, 0, x, 1)
+			if !close64(r.Losses[i], l, c.Loss+8, c.SoftRel+16*0x1p-52, s, elemBinary(&k.Cfg, k.B, i)) {
+				t.Fatalf("%s: loss %v, BCE %v (%v ulp)", describe(&k.Cfg, k.B, i), r.Losses[i], l, ulp.Dist(r.Losses[i], l))
+			}
+			if !close64(r.Grad[i], g, c.Grad+8, c.SoftRel+16*0x1p-52, s, elemBinary(&k.Cfg, k.B, i)) {
+				t.Fatalf("%s: grad %v, BCE's %v (%v ulp)", describe(&k.Cfg, k.B, i), r.Grad[i], g, ulp.Dist(r.Grad[i], g))
+			}
+		}
+	}
+}
+
+// GradMatchesFD: the element derivative matches a central difference of the
+// element loss, step h = ∛eps·max(1,|x|) per coordinate, float64 only.
+//
+// Tolerance: the central difference errs by h²·|f”'|/6 (truncation) plus
+// about eps·|f|/h (roundoff). On |x| ≤ 30 every term of f is a product of
+// σ(±x)^γ, sp(±x) and polynomials in y, whose third derivative is bounded
+// by (1+γ)³·S with S the SoftScale; h²/6 ≤ (6.1e-6·30)²/6 = 5.6e-9, and
+// eps·|f|/h ≤ 3.7e-11·|f|. So tol = 1e-8·(1+γ)³·S + 1e-10·|f| + the
+// implementation's own error c.SoftRel·S, with γ ≤ 5 here. Subnormal
+// losses carry an absolute error up to a few units of 2⁻¹⁰⁷⁴ each, which
+// the difference quotient divides by h: + 4·2⁻¹⁰⁷⁴/h.
+func GradMatchesFD(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
+	return func(t *rapid.T) {
+		k := DrawCase(t, Opts{Red: &none, MaxLogit: 30, MaxN: 2, MaxC: 3})
+		k.Cfg.Gamma = rapid.Float64Range(0, 5).Draw(t, "fdGamma")
+		r := eval(t, e, &k.Cfg, k.B)
+		sc := scales(t, e, &k.Cfg, k.B)
+		for i, x0 := range k.B.Logits {
+			b := spec.Batch{Classes: k.B.Classes, Logits: slices.Clone(k.B.Logits), Targets: k.B.Targets}
+			f := func(x float64) float64 {
+				b.Logits[i] = x
+				return eval(t, e, &k.Cfg, b).Losses[i]
+			}
+			h := math.Cbrt(0x1p-52) * math.Max(1, math.Abs(x0))
+			d := fd.Derivative(f, x0, &fd.Settings{Formula: fd.Central, Step: h})
+			g1 := 1 + k.Cfg.Gamma
+			tol := 1e-8*g1*g1*g1*sc[i] + 1e-10*math.Abs(r.Losses[i]) + c.SoftRel*sc[i] +
+				4*math.SmallestNonzeroFloat64/h // subnormal losses: absolute roundoff
+
+			if math.Abs(d-r.Grad[i]) > tol {
+				t.Fatalf("%s: grad %v, central difference %v (tol %v)", describe(&k.Cfg, k.B, i), r.Grad[i], d, tol)
+			}
+		}
+	}
+}
+
+// NoNaN: for every finite input and valid config, no NaN; and finite
+// outputs where the contract's Domain covers the logits (Domain = +Inf for
+// stable and vectorized).
+func NoNaN(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
+	return func(t *rapid.T) {
+		k := DrawCase(t, Opts{})
+		r := eval(t, e, &k.Cfg, k.B)
+		// +Inf is allowed only where the true value may exceed the range:
+		// the terms are bounded by the SoftScale S, the sum by ΣS.
+		inDom, sumS := true, 0.0
+		sc := scales(t, e, &k.Cfg, k.B)
+		for i, x := range k.B.Logits {
+			inDom = inDom && math.Abs(x) <= c.Domain
+			sumS += sc[i]
+		}
+		check := func(what string, v float64, i int) {
+			big := sumS >= math.MaxFloat64/2
+			if i >= 0 {
+				big = sc[i]*denom(&k.Cfg, k.B) >= math.MaxFloat64/2
+			}
+			if math.IsNaN(v) || (inDom && !big && math.IsInf(v, 0)) {
+				s := ""
+				if i >= 0 {
+					s = describe(&k.Cfg, k.B, i)
+				}
+				t.Fatalf("%s %s is %v", s, what, v)
+			}
+		}
+		check("loss", r.Loss, -1)
+		for i := range r.Losses {
+			check("element loss", r.Losses[i], i)
+			check("grad", r.Grad[i], i)
+		}
+	}
+}
+
+func clamp32(b spec.Batch) spec.Batch {
+	for i, x := range b.Logits {
+		if math.Abs(x) > math.MaxFloat32 {
+			b.Logits[i] = math.Copysign(math.MaxFloat32, x)
+		}
+	}
+	return b
+}
+
+// NoNaN32 is NoNaN on the float32 path (logits clamped to float32's range).
+func NoNaN32(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
+	return func(t *rapid.T) {
+		k := DrawCase(t, Opts{})
+		b := To32(clamp32(k.B))
+		if spec.Validate32(&k.Cfg, b) != nil {
+			t.Skip("a soft target rounded to 0 removed the only positive")
+		}
+		r := eval32(t, e, &k.Cfg, b)
+		// +Inf only where the true value may exceed float32's range (see NoNaN).
+		inDom, sumS := true, 0.0
+		sc := scales(t, e, k.Cfg.Round32(), k.B)
+		for i, x := range b.Logits {
+			inDom = inDom && math.Abs(float64(x)) <= c.Domain32
+			sumS += sc[i]
+		}
+		for i := range r.Losses {
+			for j, v := range []float32{r.Losses[i], r.Grad[i], r.Loss} {
+				big := sc[i]*denom(&k.Cfg, k.B) >= math.MaxFloat32/2 || (j == 2 && sumS >= math.MaxFloat32/2)
+				if v != v || (inDom && !big && math.IsInf(float64(v), 0)) {
+					t.Fatalf("%s: float32 output %v (loss %v grad %v)", describe(&k.Cfg, k.B, i), v, r.Losses[i], r.Grad[i])
+				}
+			}
+		}
+	}
+}
+
+// CBMonotone: w(n) is non-increasing in n for every β in [0,1), strictly
+// where the float64 values of the direct form differ by far more than its
+// error; β = 0 gives 1; the sum normalisation sums to C; as β → 1, w·n → 1.
+//
+// Tolerances: the sum of C weights each within a few ulp, rescaled, sums to
+// C within (C+4) ulp of C. For β = 1−δ, w·n = n·δ/(1−(1−δ)^n) =
+// 1 + (n−1)δ/2 + O(n²δ²), so |w·n − 1| ≤ n·δ + 1e-12 for n·δ ≤ 1e-3.
+func CBMonotone(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
+	return func(t *rapid.T) {
+		beta := Beta().Draw(t, "beta")
+		n1 := Count().Draw(t, "n1")
+		n2 := Count().Draw(t, "n2")
+		if n1 > n2 {
+			n1, n2 = n2, n1
+		}
+		w, err := e.CBWeights(&spec.CB{Beta: beta, Counts: []float64{n1, n2}})
+		if err != nil {
+			t.Fatalf("CBWeights: %v", err)
+		}
+		if w[1] > w[0] || math.IsNaN(w[0]) || math.IsNaN(w[1]) {
+			t.Fatalf("beta=%v: w(%v)=%v < w(%v)=%v", beta, n1, w[0], n2, w[1])
+		}
+		if beta == 0 && (w[0] != 1 || w[1] != 1) {
+			t.Fatalf("beta=0: weights %v, want 1", w)
+		}
+		// Strictly decreasing where the correctly rounded exact weights are
+		// more than 2 ulp apart: each side may err by 1 ulp.
+		if x, err := (exact.Evaluator{}).CBWeights(&spec.CB{Beta: beta, Counts: []float64{n1, n2}}); err == nil &&
+			ulp.Dist(x[0], x[1]) > 2 && !(w[1] < w[0]) {
+			t.Fatalf("beta=%v: w(%v)=%v not below w(%v)=%v (exact %v, %v)", beta, n2, w[1], n1, w[0], x[1], x[0])
+		}
+		cnt := rapid.SliceOfN(Count(), 1, 8).Draw(t, "counts")
+		ws, err := e.CBWeights(&spec.CB{Beta: beta, Counts: cnt, Normalize: spec.CBSum})
+		if err != nil {
+			t.Fatalf("CBWeights: %v", err)
+		}
+		sum := 0.0
+		for _, v := range ws {
+			sum += v
+		}
+		C := float64(len(cnt))
+		if ulp.Dist(sum, C) > C+4 {
+			t.Fatalf("beta=%v counts=%v: normalised weights %v sum to %v, want %v", beta, cnt, ws, sum, C)
+		}
+		b1 := 1 - 0x1p-30*rapid.Float64Range(0x1p-20, 1).Draw(t, "delta")
+		d := 1 - b1 // exact (Sterbenz)
+		m := float64(rapid.IntRange(1, 1000).Draw(t, "m"))
+		w1, err := e.CBWeights(&spec.CB{Beta: b1, Counts: []float64{m}})
+		if err != nil {
+			t.Fatalf("CBWeights(beta=%v): %v", b1, err)
+		}
+		if math.Abs(w1[0]*m-1) > m*d+1e-12 {
+			t.Fatalf("beta=1-%v n=%v: w=%v, want about 1/n", d, m, w1[0])
+		}
+	}
+}
+
+// Float32MatchesFloat64: the float32 path agrees with the float64 path on
+// the same (float32-representable) inputs and Round32 parameters. Without
+// CB (whose float32 weights are rounded differently), binary targets and
+// |x| ≤ min(Domain, Domain32): the float64 result is within Loss ulp of
+// float64 (≪ 1 ulp of float32), so its float32 rounding is within 1 ulp of
+// the float32-rounded exact value: distance ≤ Loss32 + 1. Soft targets:
+// SoftRel32 + 2⁻²⁴ for the rounding of the float64 reference.
+func Float32MatchesFloat64(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
+	return func(t *rapid.T) {
+		dom := math.Min(math.Min(c.Domain, c.Domain32), math.MaxFloat32)
+		k := DrawCase(t, Opts{NoCB: true, MaxLogit: dom, MaxN: 3, MaxC: 4})
+		b32 := To32(k.B)
+		if spec.Validate32(&k.Cfg, b32) != nil {
+			t.Skip("a soft target rounded to 0 removed the only positive")
+		}
+		b64 := spec.Batch{Classes: k.B.Classes, Logits: make([]float64, len(b32.Logits)), Targets: make([]float64, len(b32.Logits))}
+		for i := range b32.Logits {
+			b64.Logits[i], b64.Targets[i] = float64(b32.Logits[i]), float64(b32.Targets[i])
+		}
+		c64 := k.Cfg.Round32()
+		r32 := eval32(t, e, &k.Cfg, b32)
+		r64 := eval(t, e, c64, b64)
+		sc, ls := scales(t, e, c64, b64), lossScales(t, e, c64, b64)
+		for i := range b64.Logits {
+			bin := elemBinary(c64, b64, i)
+			for _, v := range []struct {
+				what      string
+				got, want float64
+				u, s      float64
+			}{{"loss", float64(r32.Losses[i]), r64.Losses[i], c.Loss32 + 1, ls[i]}, {"grad", float64(r32.Grad[i]), r64.Grad[i], c.Grad32 + 1, sc[i]}} {
+				want := float64(float32(v.want))
+				d := ulp.Dist32(float32(v.got), float32(want))
+				ok := ulp.Alike(v.got, want) || d <= 1 || (bin && d <= v.u) ||
+					(!bin && ulp.WithinSoftRel(v.got, v.want, c.SoftRel32+0x1p-24, v.s))
+				if !ok {
+					t.Fatalf("%s: float32 %s %v, float64 %v", describe(c64, b64, i), v.what, v.got, v.want)
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,194 @@
+// Package props is focalcheck's conformance suite: properties that every
+// implementation of spec.Evaluator must satisfy, checked with rapid on
+// generated configurations and batches (float64 and float32 paths).
+//
+// Check runs every single-implementation property as a subtest; each
+// implementation's test file calls it in one line. Cross-implementation
+// properties live in this package's tests.
+package props
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"github.com/focalcheck/focalcheck/internal/ulp"
+	"github.com/focalcheck/focalcheck/spec"
+	"pgregory.net/rapid"
+)
+
+// Property is one named property of an evaluator under its contract.
+type Property struct {
+	Name string
+	Prop func(e spec.Evaluator, c spec.Contract) func(*rapid.T)
+}
+
+// Properties lists every single-implementation property that Check runs.
+var Properties = []Property{
+	{"Gamma0IsBCE", Gamma0IsBCE},
+	{"GradMatchesFD", GradMatchesFD},
+	{"NoNaN", NoNaN},
+	{"NoNaN32", NoNaN32},
+	{"CBMonotone", CBMonotone},
+	{"OracleAgreement", OracleAgreement},
+	{"OracleAgreement32", OracleAgreement32},
+	{"Float32MatchesFloat64", Float32MatchesFloat64},
+	{"Symmetry", Symmetry},
+	{"NonNegative", NonNegative},
+	{"FocalBelowCE", FocalBelowCE},
+	{"MonotoneInGamma", MonotoneInGamma},
+	{"GradSign", GradSign},
+	{"ReductionConsistency", ReductionConsistency},
+	{"RowPermutation", RowPermutation},
+	{"SumAdditive", SumAdditive},
+	{"WeightScaling", WeightScaling},
+	{"SmoothingZeroIdentity", SmoothingZeroIdentity},
+	{"Repeatable", Repeatable},
+}
+
+// Check runs every property of Properties on e under contract c, each as a
+// subtest with rapid.Check (rapid's -rapid.checks flag sets the count).
+func Check(t *testing.T, e spec.Evaluator, c spec.Contract) {
+	for _, p := range Properties {
+		t.Run(p.Name, func(t *testing.T) { rapid.Check(t, p.Prop(e, c)) })
+	}
+}
+
+func eval(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch) spec.Result {
+	var r spec.Result
+	if err := e.Evaluate(cfg, b, &r); err != nil {
+		t.Fatalf("%s: Evaluate rejected a valid input: %v", e.Name(), err)
+	}
+	return r
+}
+
+func eval32(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch32) spec.Result32 {
+	var r spec.Result32
+	if err := e.Evaluate32(cfg, b, &r); err != nil {
+		t.Fatalf("%s: Evaluate32 rejected a valid input: %v", e.Name(), err)
+	}
+	return r
+}
+
+// elemWeight returns W = weight_c·cb of element i and its pos_weight, with
+// the CB weights w (nil without CB).
+func elemWeight(cfg *spec.Config, b spec.Batch, w []float64, i int) (W, pw float64) {
+	c := i % b.Classes
+	W, pw = 1, 1
+	if cfg.Weight != nil {
+		W = cfg.Weight[c]
+	}
+	if cfg.PosWeight != nil {
+		pw = cfg.PosWeight[c]
+	}
+	if w != nil {
+		k := c
+		if cfg.CB.Apply == spec.CBLabel {
+			r := i / b.Classes
+			for j := range b.Classes {
+				if b.Targets[r*b.Classes+j] == 1 {
+					k = j
+				}
+			}
+		}
+		W *= w[k]
+	}
+	return W, pw
+}
+
+// denom returns the mean's normaliser D (1 for Sum and None).
+func denom(cfg *spec.Config, b spec.Batch) float64 {
+	if cfg.Reduction != spec.Mean {
+		return 1
+	}
+	n := len(b.Logits)
+	switch cfg.Normalizer {
+	case spec.Rows:
+		return float64(n / b.Classes)
+	case spec.Positives, spec.PositivesGuarded:
+		s := 0.0
+		for _, y := range b.Targets {
+			s += y
+		}
+		if cfg.Normalizer == spec.PositivesGuarded {
+			s = math.Max(1, s)
+		}
+		return s
+	}
+	return float64(n)
+}
+
+// scales returns the SoftScale S of every element's derivative: with the
+// mean's D, since the gradient is W·f′/D. The element losses are not
+// divided by D: their scale is lossScales.
+func scales(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch) []float64 {
+	var w []float64
+	if cfg.CB != nil {
+		var err error
+		if w, err = e.CBWeights(cfg.CB); err != nil {
+			t.Fatalf("CBWeights: %v", err)
+		}
+	}
+	d := denom(cfg, b)
+	out := make([]float64, len(b.Logits))
+	for i, x := range b.Logits {
+		W, pw := elemWeight(cfg, b, w, i)
+		out[i] = ulp.SoftScale(W, pw, cfg.Gamma, x, d)
+	}
+	return out
+}
+
+// lossScales returns the SoftScale of every element loss (without D).
+func lossScales(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch) []float64 {
+	s := scales(t, e, cfg, b)
+	d := denom(cfg, b)
+	for i := range s {
+		s[i] *= d
+	}
+	return s
+}
+
+func describe(cfg *spec.Config, b spec.Batch, i int) string {
+	return fmt.Sprintf("gamma=%v soft=%v alpha=%v eps=%v/%v weight=%v pw=%v cb=%v red=%v/%v logit=%v target=%v",
+		cfg.Gamma, cfg.Soft, cfg.Alpha, cfg.LabelSmoothing, cfg.SmoothingScope, cfg.Weight, cfg.PosWeight, cbString(cfg.CB),
+		cfg.Reduction, cfg.Normalizer, b.Logits[i], b.Targets[i])
+}
+
+func cbString(cb *spec.CB) string {
+	if cb == nil {
+		return "none"
+	}
+	return fmt.Sprintf("{beta=%v counts=%v %v %v}", cb.Beta, cb.Counts, cb.Normalize, cb.Apply)
+}
+
+// elemBinary reports whether element i has a binary target and no label
+// smoothing: the ulp bounds of the contract apply to it.
+func elemBinary(cfg *spec.Config, b spec.Batch, i int) bool {
+	return cfg.LabelSmoothing == 0 && (b.Targets[i] == 0 || b.Targets[i] == 1)
+}
+
+func isBinary(cfg *spec.Config, b spec.Batch) bool {
+	if cfg.LabelSmoothing != 0 {
+		return false
+	}
+	for _, y := range b.Targets {
+		if y != 0 && y != 1 {
+			return false
+		}
+	}
+	return true
+}
+
+// close64 reports whether got is within the contract of want: ulp bound u
+// for binary targets, SoftRel·(|want|+s) otherwise; bit-alike values
+// (equal, or both NaN) and neighbours (1 ulp: the rounding of the result
+// itself, which SoftRel·S cannot cover where S underflows) always pass.
+func close64(got, want, u, rel, s float64, binary bool) bool {
+	if ulp.Alike(got, want) || ulp.Dist(got, want) <= 1 {
+		return true
+	}
+	if binary {
+		return ulp.Dist(got, want) <= u
+	}
+	return ulp.WithinSoftRel(got, want, rel, s)
+}
