@@ -8,7 +8,7 @@ RAPID_LONG  ?= 10000
 BENCH_COUNT ?= 5
 
 .PHONY: all test lint test-portable test-simd test-race report bench props-long \
-	figures vectors crosscheck-torch test-known-bugs
+	figures vectors crosscheck-torch test-known-bugs fuzz zoo mutants
 
 all: test
 
@@ -56,6 +56,15 @@ props-long:
 
 vectors:
 	$(GO) run ./cmd/focalcheck vectors
+
+## fuzz: a campaign, every target of fuzz/ in turn for FUZZ_EXECS executions
+## (count-based -fuzztime); new failing inputs stay in fuzz/testdata/fuzz.
+fuzz:
+	$(GO) run ./cmd/focalcheck fuzz --execs $(FUZZ_EXECS)
+
+## zoo: the property suite and the fuzz seeds against every faulty variant.
+zoo:
+	$(GO) run ./cmd/focalcheck zoo
 
 figures:
 	$(GO) run ./cmd/focalcheck plot all --out docs/figures

@@ -239,3 +239,17 @@ func TestLibmExp(t *testing.T) {
 		}
 	}
 }
+
+// TestREADMEShowsEveryFigure checks that the README shows every figure
+// (its PNG) under a caption heading that names it.
+func TestREADMEShowsEveryFigure(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range Names() {
+		if !bytes.Contains(readme, []byte("(docs/figures/"+name+".png)")) || !bytes.Contains(readme, []byte("(`"+name+"`)")) {
+			t.Errorf("README.md does not show figure %q with its caption heading", name)
+		}
+	}
+}

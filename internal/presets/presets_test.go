@@ -1,6 +1,7 @@
 package presets
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -172,5 +173,18 @@ func TestFillLine(t *testing.T) {
 		if got := string(tv.FillLine([]byte(tc.in))); got != tc.want {
 			t.Errorf("%s: FillLine(%s) =\n%s\nwant\n%s", tc.reason, tc.in, got, tc.want)
 		}
+	}
+}
+
+// TestREADMETable checks that the README shows the table that Table
+// generates, so that the documented mappings are the ones eval and verify
+// apply.
+func TestREADMETable(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), strings.TrimSpace(Table())) {
+		t.Errorf("README.md does not contain the presets table; paste the output of Table():\n%s", Table())
 	}
 }
