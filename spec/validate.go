@@ -63,7 +63,7 @@ func validate[F float32 | float64](cfg *Config, classes int, logits, targets []F
 		return inputErr("classes", -1, "must be at least 1, got %d", classes)
 	}
 	if len(targets) != len(logits) {
-		return inputErr("targets", -1, "has %d values but logits has %d", len(targets), len(logits))
+		return inputErr("targets", -1, "has length %d but logits has length %d", len(targets), len(logits))
 	}
 	if len(logits)%classes != 0 {
 		return inputErr("logits", -1, "length %d is not a multiple of classes = %d", len(logits), classes)
@@ -105,7 +105,7 @@ func validateParams(cfg *Config, classes int) error {
 		return inputErr("gamma", -1, "must be finite and ≥ 0, got %v", cfg.Gamma)
 	}
 	if n := len(cfg.Alpha); cfg.Alpha != nil && n != 1 && n != classes {
-		return inputErr("alpha", -1, "has %d values; want 1 or classes = %d", n, classes)
+		return inputErr("alpha", -1, "has length %d; want 1 or classes = %d", n, classes)
 	}
 	for i, a := range cfg.Alpha {
 		if !(a >= 0 && a <= 1) {
@@ -137,7 +137,7 @@ func ValidateCB(cb *CB, classes int) error {
 		return inputErr("cb.beta", -1, "%v is outside [0,1)", cb.Beta)
 	}
 	if classes >= 0 && len(cb.Counts) != classes {
-		return inputErr("cb.counts", -1, "has %d values; want classes = %d", len(cb.Counts), classes)
+		return inputErr("cb.counts", -1, "has length %d; want classes = %d", len(cb.Counts), classes)
 	}
 	if len(cb.Counts) == 0 {
 		return inputErr("cb.counts", -1, "is empty")
@@ -178,7 +178,7 @@ func perClass(field string, w []float64, classes int) error {
 		return nil
 	}
 	if len(w) != classes {
-		return inputErr(field, -1, "has %d values; want classes = %d", len(w), classes)
+		return inputErr(field, -1, "has length %d; want classes = %d", len(w), classes)
 	}
 	for i, v := range w {
 		if !finite(v) || v < 0 {

@@ -218,7 +218,8 @@ func Write(w io.Writer, rows []Row, verbose bool) error {
 		return err
 	}
 	fmt.Fprintln(w, "\nulp columns: binary targets without smoothing, |x| within the contract's domain; soft err/bound: the largest")
-	fmt.Fprintln(w, "|got-exact|/(SoftRel·(|exact|+S)) of soft targets (ok while ≤ 1); contract: loss/grad/reduced ulp, domain, SoftRel.")
+	fmt.Fprintln(w, "|got-exact|/(SoftRel·(|exact|+S)) of soft targets, and of every element where the ulp bounds are +Inf")
+	fmt.Fprintln(w, "(ok while ≤ 1); contract: loss/grad/reduced ulp, domain, SoftRel.")
 	if !verbose {
 		return nil
 	}

@@ -87,7 +87,7 @@ func TestCompareSoftBound(t *testing.T) {
 	// |got - exact| is 1e-3·(|exact| + 12).
 	cfg := &spec.Config{Gamma: 2, Reduction: spec.None}
 	b := spec.Batch{Classes: 1, Logits: []float64{1}, Targets: []float64{0.5}}
-	c := spec.Contract{SoftRel: 1e-3}
+	c := spec.Contract{SoftRel: 1e-3, Domain: math.Inf(1)}
 	want := spec.Result{Losses: []float64{1}, Grad: []float64{-0.5}}
 	for _, tc := range []struct {
 		loss, grad float64
@@ -102,6 +102,33 @@ func TestCompareSoftBound(t *testing.T) {
 		got := spec.Result{Losses: []float64{tc.loss}, Grad: []float64{tc.grad}}
 		if e := Compare(c, false, cfg, nil, b, got, want); e.OK() != tc.ok {
 			t.Errorf("loss %v grad %v: OK = %v, want %v (%s); ratio %v", tc.loss, tc.grad, e.OK(), tc.ok, tc.why, e.SoftRatio)
+		}
+	}
+}
+
+// TestCompareNoUlpPromise: under a contract without ulp bounds (+Inf, as
+// naive's) a binary element is held to the SoftRel form, and an element
+// beyond Domain is not compared, whatever its target.
+func TestCompareNoUlpPromise(t *testing.T) {
+	// x = 1, y = 1, γ = 2, sum: S = 1·2·3·2 = 12, so the bound on the loss is
+	// 1e-3·(1 + 12) = 0.013 (spec/contract.go).
+	inf := math.Inf(1)
+	c := spec.Contract{Loss: inf, Grad: inf, Reduced: inf, Domain: 4, SoftRel: 1e-3}
+	cfg := &spec.Config{Gamma: 2, Reduction: spec.Sum}
+	for _, tc := range []struct {
+		x, y, loss float64
+		ok         bool
+		why        string
+	}{
+		{1, 1, 1.0125, true, "binary, off by 0.0125 < 0.013"},
+		{1, 1, 1.0135, false, "binary, off by 0.0135 > 0.013: an infinite ulp bound is no free pass"},
+		{5, 0.5, 2, true, "soft, beyond Domain 4: not compared"},
+	} {
+		b := spec.Batch{Classes: 1, Logits: []float64{tc.x}, Targets: []float64{tc.y}}
+		want := spec.Result{Loss: 1, Losses: []float64{1}, Grad: []float64{-0.5}}
+		got := spec.Result{Loss: tc.loss, Losses: []float64{tc.loss}, Grad: []float64{-0.5}}
+		if e := Compare(c, false, cfg, nil, b, got, want); e.OK() != tc.ok {
+			t.Errorf("x %v y %v loss %v: OK = %v, want %v (%s)", tc.x, tc.y, tc.loss, e.OK(), tc.ok, tc.why)
 		}
 	}
 }

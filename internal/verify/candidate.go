@@ -69,11 +69,11 @@ func ReadCandidates(r io.Reader, name string, index map[string]*vectors.Case) ([
 		first[c.ID] = line
 		n := want.Elements()
 		if c.Losses != nil && len(c.Losses) != n {
-			fail(line, "id %q: losses has %d values, the case has %d elements", c.ID, len(c.Losses), n)
+			fail(line, "id %q: losses has length %d; want %d, the length of the case", c.ID, len(c.Losses), n)
 			continue
 		}
 		if c.Grad != nil && len(c.Grad) != n {
-			fail(line, "id %q: grad has %d values, the case has %d elements", c.ID, len(c.Grad), n)
+			fail(line, "id %q: grad has length %d; want %d, the length of the case", c.ID, len(c.Grad), n)
 			continue
 		}
 		out = append(out, c)
