@@ -4,11 +4,12 @@ import (
 	"flag"
 	"testing"
 
+	"github.com/focalcheck/focalcheck/impl/naive"
 	"github.com/focalcheck/focalcheck/impl/stable"
 	"github.com/focalcheck/focalcheck/impl/vectorized"
 )
 
-var impls = flag.Bool("props.impls", false, "also run the conformance suite on stable and vectorized from props (their own tests call Check)")
+var impls = flag.Bool("props.impls", false, "also run the conformance suite on stable, naive and vectorized from props (their own tests call Check)")
 
 // The conformance suite on the implementations that have landed. Each
 // implementation's test file calls Check itself; this copy, behind
@@ -18,5 +19,6 @@ func TestCheckImpls(t *testing.T) {
 		t.Skip("run with -props.impls")
 	}
 	t.Run("stable", func(t *testing.T) { Check(t, stable.Evaluator{}, stable.Contract) })
+	t.Run("naive", func(t *testing.T) { Check(t, naive.Evaluator{}, naive.Contract) })
 	t.Run("vectorized", func(t *testing.T) { Check(t, vectorized.Evaluator{}, vectorized.Contract) })
 }

@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/focalcheck/focalcheck/impl/naive"
 	"github.com/focalcheck/focalcheck/impl/stable"
 	"github.com/focalcheck/focalcheck/spec"
 	"pgregory.net/rapid"
@@ -79,6 +80,7 @@ func catches(prop func(*rapid.T), n int) bool {
 // draws, while the same 300 draws pass on stable itself (the control).
 func TestPropertiesCatchFaults(t *testing.T) {
 	var calls atomic.Int64
+	covered := map[string]bool{}
 	base := stable.Evaluator{}
 	for _, c := range []struct {
 		prop  string
@@ -144,6 +146,9 @@ func TestPropertiesCatchFaults(t *testing.T) {
 				r.Loss *= 1 + 1e-9
 			}
 		}}},
+		{"ReductionConsistency32", "float32 reduced loss ×(1+1e-5)", faulty{post32: func(cfg *spec.Config, _ spec.Batch32, r *spec.Result32) {
+			r.Loss *= 1 + 1e-5
+		}}},
 		{"RowPermutation", "element loss ×(1+1e-12·index)", faulty{post: each(func(_ *spec.Config, _ spec.Batch, r *spec.Result, i int) { r.Losses[i] *= 1 + 1e-12*float64(i) })}},
 		{"SumAdditive", "sum + 1e-3", faulty{post: func(cfg *spec.Config, _ spec.Batch, r *spec.Result) {
 			if cfg.Reduction == spec.Sum {
@@ -168,30 +173,105 @@ func TestPropertiesCatchFaults(t *testing.T) {
 			}
 		}}},
 	} {
-		t.Run(c.prop, func(t *testing.T) {
-			var p Property
-			for _, q := range Properties {
-				if q.Name == c.prop {
-					p = q
-				}
-			}
-			if p.Prop == nil {
-				t.Fatalf("no property %s", c.prop)
-			}
-			var b spec.Evaluator = base
-			if c.prop == "OracleAgreement" || c.prop == "OracleAgreement32" {
-				b = Oracle
-			}
-			c.ev.base = b
-			if catches(p.Prop(b, stable.Contract), 300) {
-				t.Fatalf("%s fails on stable without a fault: the control is broken", c.prop)
-			}
-			if !catches(p.Prop(c.ev, stable.Contract), 300) {
-				t.Errorf("%s did not catch the fault %q", c.prop, c.fault)
-			}
-		})
+		var b spec.Evaluator = base
+		if c.prop == "OracleAgreement" || c.prop == "OracleAgreement32" {
+			b = Oracle
+		}
+		c.ev.base = b
+		covered[c.prop] = true
+		t.Run(c.prop, func(t *testing.T) { catchFault(t, c.prop, c.fault, b, c.ev, stable.Contract) })
 	}
-	if len(Properties) != 19 {
-		t.Errorf("%d properties, 19 with a fault here: add the new one's fault", len(Properties))
+	for _, p := range Properties {
+		if !covered[p.Name] {
+			t.Errorf("property %s has no fault here: add one", p.Name)
+		}
+	}
+}
+
+// catchFault runs property prop on base (the control, which must pass 300
+// draws) and on the faulty ev (which must fail one of them), both under
+// contract c.
+func catchFault(t *testing.T, prop, fault string, base spec.Evaluator, ev faulty, c spec.Contract) {
+	var p Property
+	for _, q := range Properties {
+		if q.Name == prop {
+			p = q
+		}
+	}
+	if p.Prop == nil {
+		t.Fatalf("no property %s", prop)
+	}
+	if catches(p.Prop(base, c), 300) {
+		t.Fatalf("%s fails on %s without a fault: the control is broken", prop, base.Name())
+	}
+	if !catches(p.Prop(ev, c), 300) {
+		t.Errorf("%s did not catch the fault %q", prop, fault)
+	}
+}
+
+// TestPropertiesCatchFaultsNoUlp shows that the properties still fail
+// under a contract without ulp bounds, where every element is held to
+// SoftRel (naive.Contract: SoftRel 2e-8, SoftRel32 1e-4, Domain 20 and
+// 10): naive with a fault well above those bounds, inside Domain, is
+// caught within 300 draws, naive itself passes them. Each fault exceeds
+// the property's tolerance for the naive contract by a factor of 10 or
+// more on typical elements (|l|, |g| of order S).
+func TestPropertiesCatchFaultsNoUlp(t *testing.T) {
+	in := func(x float64) bool { return math.Abs(x) <= naive.Contract.Domain }
+	base := naive.Evaluator{}
+	for _, c := range []struct {
+		prop  string
+		fault string
+		ev    faulty
+	}{
+		{"Gamma0IsBCE", "loss ×(1+1e-6) at γ = 0", faulty{post: each(func(cfg *spec.Config, b spec.Batch, r *spec.Result, i int) {
+			if cfg.Gamma == 0 && in(b.Logits[i]) {
+				r.Losses[i] *= 1 + 1e-6
+			}
+		})}},
+		{"GradMatchesFD", "gradient ×2", faulty{post: each(func(_ *spec.Config, _ spec.Batch, r *spec.Result, i int) { r.Grad[i] *= 2 })}},
+		{"OracleAgreement", "loss ×(1+1e-6) inside Domain", faulty{post: each(func(_ *spec.Config, b spec.Batch, r *spec.Result, i int) {
+			if in(b.Logits[i]) {
+				r.Losses[i] *= 1 + 1e-6
+			}
+		})}},
+		{"OracleAgreement32", "float32 gradient ×(1+1e-2)", faulty{post32: func(_ *spec.Config, _ spec.Batch32, r *spec.Result32) {
+			for i := range r.Grad {
+				r.Grad[i] *= 1 + 1e-2
+			}
+		}}},
+		{"Float32MatchesFloat64", "float32 loss ×(1+1e-2)", faulty{post32: func(_ *spec.Config, _ spec.Batch32, r *spec.Result32) {
+			for i := range r.Losses {
+				r.Losses[i] *= 1 + 1e-2
+			}
+		}}},
+		{"Symmetry", "loss ×(1+1e-6) for 0 < x ≤ Domain", faulty{post: each(func(_ *spec.Config, b spec.Batch, r *spec.Result, i int) {
+			if b.Logits[i] > 0 && in(b.Logits[i]) {
+				r.Losses[i] *= 1 + 1e-6
+			}
+		})}},
+		{"MonotoneInGamma", "loss ×(1+1e-3·γ)", faulty{post: each(func(cfg *spec.Config, _ spec.Batch, r *spec.Result, i int) { r.Losses[i] *= 1 + 1e-3*cfg.Gamma })}},
+		{"ReductionConsistency", "mean ×(1+1e-5)", faulty{post: func(cfg *spec.Config, _ spec.Batch, r *spec.Result) {
+			if cfg.Reduction == spec.Mean {
+				r.Loss *= 1 + 1e-5
+			}
+		}}},
+		{"SumAdditive", "sum + 1e-3", faulty{post: func(cfg *spec.Config, _ spec.Batch, r *spec.Result) {
+			if cfg.Reduction == spec.Sum {
+				r.Loss += 1e-3
+			}
+		}}},
+		{"WeightScaling", "loss ×(1+1e-6·weight_c)", faulty{post: each(func(cfg *spec.Config, b spec.Batch, r *spec.Result, i int) {
+			if cfg.Weight != nil {
+				r.Losses[i] *= 1 + 1e-6*cfg.Weight[i%b.Classes]
+			}
+		})}},
+	} {
+		var b spec.Evaluator = base
+		if c.prop == "OracleAgreement" || c.prop == "OracleAgreement32" {
+			b = Oracle
+		}
+		c.ev.base = b
+		t.Run(c.prop, func(t *testing.T) { catchFault(t, c.prop, c.fault, b, c.ev, naive.Contract) })
 	}
 }

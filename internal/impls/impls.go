@@ -5,6 +5,7 @@
 package impls
 
 import (
+	"github.com/focalcheck/focalcheck/impl/naive"
 	"github.com/focalcheck/focalcheck/impl/stable"
 	"github.com/focalcheck/focalcheck/impl/vectorized"
 	"github.com/focalcheck/focalcheck/spec"
@@ -26,13 +27,10 @@ type Entry struct {
 var Order = []string{"exact", "stable", "naive", "vectorized"}
 
 // registered holds the evaluators whose packages are in the build.
-//
-// TODO: add, as their packages land,
-//
-//	"naive": {Name: "naive", Eval: naive.Evaluator{}, Contract: &naive.Contract}, // impl/naive
 var registered = map[string]Entry{
 	"exact":      {Name: "exact", Eval: exact.Evaluator{}},
 	"stable":     {Name: "stable", Eval: stable.Evaluator{}, Contract: &stable.Contract},
+	"naive":      {Name: "naive", Eval: naive.Evaluator{}, Contract: &naive.Contract},
 	"vectorized": {Name: "vectorized", Eval: vectorized.Evaluator{}, Contract: &vectorized.Contract},
 }
 

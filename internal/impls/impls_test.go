@@ -24,6 +24,9 @@ func TestRegistry(t *testing.T) {
 	if !slices.IsSortedFunc(names, func(a, b string) int { return slices.Index(Order, a) - slices.Index(Order, b) }) {
 		t.Errorf("Names() = %q, not in the order %q", names, Order)
 	}
+	if got := Names(); !slices.Equal(got, Order) {
+		t.Errorf("Names() = %q; every name of Order is registered: %q", got, Order)
+	}
 	if _, ok := Lookup("bogus"); ok {
 		t.Error(`Lookup("bogus") found an entry`)
 	}
