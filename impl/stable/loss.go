@@ -15,8 +15,9 @@ func round[F float](a xf) F {
 
 // evaluate writes the element losses and the gradient into losses and
 // grads and returns the reduced loss (0 for None), unrounded. cfg and the
-// batch are valid; cbw holds the CB weights (nil without CB).
-func evaluate[F float](cfg *spec.Config, classes int, logits, targets []F, cbw []float64, losses, grads []F) xf {
+// batch are valid; cbw holds the CB weights in double-double (nil without
+// CB).
+func evaluate[F float](cfg *spec.Config, classes int, logits, targets []F, cbw []dd, losses, grads []F) xf {
 	n := len(logits)
 	eps := cfg.LabelSmoothing
 	gInt := intGamma(cfg.Gamma)
@@ -42,7 +43,7 @@ func evaluate[F float](cfg *spec.Config, classes int, logits, targets []F, cbw [
 			if cfg.CB.Apply == spec.CBLabel {
 				k = label
 			}
-			w = xfMulF(w, cbw[k])
+			w = xfMul(w, xfFromDD(cbw[k]))
 		}
 		ap, am := 1.0, 1.0
 		if cfg.Alpha != nil {

@@ -91,3 +91,20 @@ func TestFinite(t *testing.T) {
 }
 
 func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+
+// neumaier returns Σv by Neumaier's compensated summation (Neumaier 1974,
+// "Rundungsfehleranalyse einiger Verfahren zur Summation endlicher
+// Summen"): error about 1 ulp of the sum plus n·2^-106 of Σ|v|.
+func neumaier(v []float64) float64 {
+	var sum, comp float64
+	for _, x := range v {
+		t := float64(sum + x)
+		if math.Abs(sum) >= math.Abs(x) {
+			comp += float64(float64(sum-t) + x)
+		} else {
+			comp += float64(float64(x-t) + sum)
+		}
+		sum = t
+	}
+	return sum + comp
+}

@@ -33,9 +33,9 @@ func (Evaluator) Evaluate(cfg *spec.Config, b spec.Batch, r *spec.Result) error 
 		return err
 	}
 	r.Resize(len(b.Logits))
-	var cbw []float64
+	var cbw []dd
 	if cfg.CB != nil {
-		cbw = cbWeights(cfg.CB)
+		cbw = cbWeightsDD(cfg.CB) // unrounded: W·f is rounded once
 	}
 	loss := evaluate(cfg, b.Classes, b.Logits, b.Targets, cbw, r.Losses, r.Grad)
 	r.Loss = loss.float64()
@@ -45,7 +45,8 @@ func (Evaluator) Evaluate(cfg *spec.Config, b spec.Batch, r *spec.Result) error 
 // Evaluate32 validates cfg and b with spec.Validate32 and evaluates the
 // float32 batch on the parameters of spec §6: cfg.Round32() (γ, α, ε,
 // weight and pos_weight rounded to float32), and the CB weights computed in
-// float64 and each rounded to float32.
+// double-double from the float64 β and counts and each rounded once to
+// float32.
 //
 // The computation itself is Evaluate's, in extended double-double on the
 // float32 values widened to float64 (exactly); each output is rounded once
@@ -57,11 +58,10 @@ func (Evaluator) Evaluate32(cfg *spec.Config, b spec.Batch32, r *spec.Result32) 
 	}
 	r.Resize(len(b.Logits))
 	c32 := cfg.Round32()
-	var cbw []float64
+	var cbw []dd
 	if cfg.CB != nil {
-		cbw = cbWeights(cfg.CB)
-		for i, w := range cbw {
-			cbw[i] = float64(float32(w))
+		for _, w := range cbWeights32(cfg.CB) {
+			cbw = append(cbw, dd{float64(w), 0})
 		}
 	}
 	loss := evaluate(c32, b.Classes, b.Logits, b.Targets, cbw, r.Losses, r.Grad)

@@ -7,16 +7,44 @@ import (
 	"github.com/ALTree/bigfloat"
 )
 
-// expCutoff is the magnitude beyond which e^{-|z|} is treated as 0:
-// e^{-2^20} < 2^{-1.5e6}, and every factor that can multiply it in this spec
-// (weights, pos_weight, 1/D, C, γ, |x| ≤ MaxFloat64) is below 2^4000, so the
-// neglected product is below 2^{-1.4e6}: it rounds to ±0 in float64 and
-// float32 and cannot move a sum with a non-negligible term at ≤ 1000 bits.
+// expCutoff is the magnitude beyond which e^{-z} is treated as 0:
+// e^{-2^20} < 2^{-1512775}. The package doc (Asymptotic regions) lists the
+// places where this happens and bounds the effect on every output: below
+// 2^{-1.5e6} relative or absolute, far below half an ulp of any float64 or
+// float32 result.
 const expCutoff = 1 << 20
 
 // cutoff is expCutoff as used by the code; tests raise it to compare the
 // asymptotic branch with the full computation.
 var cutoff float64 = expCutoff
+
+// maxPrec is the highest working precision of the Ziv-style re-evaluation
+// (Evaluator): the bigfloat calls at that precision (Expm1's 1.5·prec+64
+// bits, Exp's 64 guard bits, bigfloat.Exp's Newton iteration up to twice
+// its precision plus 128 bits, bigfloat.Log's 64) need π to at most
+// 3·maxPrec+448 = 6592 bits.
+const maxPrec = 2048
+
+// piPrec is the precision to which init extends bigfloat's π cache. bigfloat
+// recomputes π, and rewrites its package-level cache, for every call that
+// needs more bits than the cache holds; with the cache filled here, before
+// any goroutine can run, every call of this package only reads it, so the
+// package is safe for concurrent use.
+const piPrec = 8192
+
+func init() {
+	bigfloat.Log(new(big.Float).SetPrec(piPrec).SetInt64(3)) // fills π to piPrec+64 bits
+}
+
+// guardBits is the slack of the error bounds: every output is within
+// 2^{-prec+guardBits} of its scale (Element's dfScale, or the value itself
+// for the losses). Every log m of a modulator exp(γ·log m) is accurate
+// relative to itself (−sp(±x), −g, log q through log1m, log u through
+// logU), so the absolute error of γ·log m, at most 2^20 in magnitude before
+// the cutoff, is below 2^{20−prec} and the modulator's relative error below
+// 2^{21−prec}; a few dozen operations, each within 2^{-prec} relative, add
+// less than 2^8.
+const guardBits = 40
 
 var (
 	ln2Mu    sync.Mutex
@@ -44,9 +72,10 @@ func fl(prec uint, v float64) *big.Float { return newF(prec).SetFloat64(v) }
 //	e^z = 2^k · e^r,  k = round(z/ln2),  r = z − k·ln2,  |r| ≤ ln2/2
 //
 // with ln2 carried to prec+64+bits(k) bits so that r keeps prec+64 bits.
-// Special cases are: z < −2^20 gives 0 (the value is below 2^{-1.5e6}, see
-// expCutoff); z > 2^20 is computed the same way (the caller never needs it
-// beyond about 2^30, where big.Float's exponent range ends).
+// Special cases are: z < −2^20 gives 0 (the value is below 2^{-1.5e6}; the
+// package doc, Asymptotic regions, case 2, bounds its effect); z > 2^20 is
+// computed the same way (the callers never need it beyond 2^20, and
+// big.Float's exponent range ends near 2^31·log 2).
 func Exp(z *big.Float, prec uint) *big.Float {
 	if z.Sign() == 0 {
 		return newF(prec).SetInt64(1)

@@ -7,12 +7,19 @@ import (
 	"github.com/focalcheck/focalcheck/spec"
 )
 
-// Evaluator is the arbitrary-precision oracle. Prec is the working
-// precision in bits: 0 means 256; values are clamped to [200, 512]. At 512
-// the widest internal call (Expm1's 1.5·prec+64 bits, plus Exp's and
-// bigfloat's guard bits) needs π to 1024 bits, the size of bigfloat's
-// precomputed π, so bigfloat never rewrites its π cache and stays safe
-// under parallel use.
+// Evaluator is the arbitrary-precision oracle. Prec is the initial working
+// precision in bits: 0 means 256; values are clamped to [200, 512].
+//
+// Every output is first evaluated at Prec bits together with a bound on its
+// error (guardBits, Element's dfScale). When the bound does not decide the
+// rounding, that is when the value and the bound straddle a rounding
+// boundary of float64 (Evaluate) or float32 (Evaluate32), the whole batch
+// is evaluated again at twice the precision, up to maxPrec = 2048 bits
+// (Ziv's strategy). This resolves near-ties such as those of logits
+// within 2^{-1000} of 0 and cancellations in f′ of up to about 1950 bits;
+// a result still undecided at 2048 bits is rounded from there. Gradients
+// at x = 0 that are rational (ZeroDeriv) are rounded from the exact value.
+// An Evaluator is safe for concurrent use (see piPrec).
 type Evaluator struct{ Prec uint }
 
 // Name returns "exact".
@@ -26,12 +33,56 @@ func (ev Evaluator) prec() uint {
 	return min(max(p, 200), 512)
 }
 
+// decided reports whether every real within 2^{-prec+guardBits}·|scale|
+// (plus 2^{-1500000}, the dropped asymptotic terms) of v rounds, by round,
+// to the same value as v (±0 equal). The interval is widened to at least
+// 2^{-64} of v's last bit, so that v ± err stay cheap to form (no
+// alignment of operands millions of bits apart) and a v that is exactly a
+// rounding boundary is never taken as decided.
+func decided[F float32 | float64](v, scale *big.Float, prec uint, round func(*big.Float) F) bool {
+	if scale.Sign() == 0 {
+		return true // exact
+	}
+	wp := v.Prec() + 64
+	// Twice the bound, which also covers the dropped terms unless the bound
+	// is below 2^{-1500000}; then 2^{-1499999}.
+	err := newF(64).Abs(scale)
+	err.SetMantExp(err, -int(prec)+guardBits+1)
+	e := -1499999
+	if v.Sign() != 0 {
+		e = max(e, v.MantExp(nil)-int(wp))
+	}
+	if err.MantExp(nil) < e {
+		err.SetMantExp(fl(64, 1), e)
+	}
+	lo := newF(wp).Sub(v, err)
+	hi := newF(wp).Add(v, err)
+	return round(lo) == round(hi)
+}
+
+func f64(v *big.Float) float64 { f, _ := v.Float64(); return f }
+func f32(v *big.Float) float32 { f, _ := v.Float32(); return f }
+
+// ratRound rounds q to the nearest F, ties to even.
+func ratRound[F float32 | float64](q *big.Rat) F {
+	var z F
+	if _, ok := any(z).(float32); ok {
+		f, _ := q.Float32()
+		return F(f)
+	}
+	f, _ := q.Float64()
+	return F(f)
+}
+
 // CBWeightsBig returns the class-balanced weights of cb (SPEC.md §4)
 //
 //	w_c = (1−β)/(1−β^{n_c}),  1−β^n = −expm1(n·log β)
 //
-// normalised as cb.Normalize says, to about prec bits. Special cases are:
-// β = 0 gives 1; n·log β < −2^20 takes β^n = 0 (below 2^{-1.5e6}).
+// normalised as cb.Normalize says, to about prec bits, from the float64 β
+// and counts: this, rounded once, is the reference CB weight (SPEC.md §4).
+// Special cases are: β = 0 gives 1; n·log β < −2^20 takes β^n = 0, a
+// relative change of 1 − β^n below 2^{-1.5e6} (package doc, Asymptotic
+// regions, case 2).
 func CBWeightsBig(cb *spec.CB, prec uint) []*big.Float {
 	w := make([]*big.Float, len(cb.Counts))
 	sum := newF(prec)
@@ -61,7 +112,9 @@ func CBWeightsBig(cb *spec.CB, prec uint) []*big.Float {
 }
 
 // CBWeights returns the class-balanced weights of cb, correctly rounded to
-// float64 (see the package doc for the rounding claim).
+// float64 (the weights are computed to 2^{-prec+guardBits} relative and
+// re-evaluated at twice the precision, up to maxPrec, while that does not
+// decide the rounding).
 func (ev Evaluator) CBWeights(cb *spec.CB) ([]float64, error) {
 	if cb == nil {
 		return nil, &spec.InputError{Field: "cb", Index: -1, Msg: "missing"}
@@ -69,28 +122,92 @@ func (ev Evaluator) CBWeights(cb *spec.CB) ([]float64, error) {
 	if err := spec.ValidateCB(cb, len(cb.Counts)); err != nil {
 		return nil, err
 	}
-	wb := CBWeightsBig(cb, ev.prec())
-	out := make([]float64, len(wb))
-	for i, v := range wb {
-		out[i], _ = v.Float64()
+	out := make([]float64, len(cb.Counts))
+	for prec := ev.prec(); ; prec = min(2*prec, maxPrec) {
+		ok := true
+		for i, v := range CBWeightsBig(cb, prec) {
+			out[i] = f64(v)
+			ok = ok && decided(v, v, prec, f64)
+		}
+		if ok || prec == maxPrec {
+			return out, nil
+		}
 	}
-	return out, nil
 }
 
-// run computes the exact losses, gradient and reduced loss. cbw are the CB
-// weights to use (nil without CB).
-func run(cfg *spec.Config, classes int, xs, ys []float64, cbw []*big.Float, prec uint) (loss *big.Float, ls, gs []*big.Float) {
+// CBWeights32 returns the class-balanced weights of cb correctly rounded
+// to float32 (the weights Evaluate32 uses, SPEC.md §6), with the same
+// re-evaluation as CBWeights.
+func (ev Evaluator) CBWeights32(cb *spec.CB) ([]float32, error) {
+	if cb == nil {
+		return nil, &spec.InputError{Field: "cb", Index: -1, Msg: "missing"}
+	}
+	if err := spec.ValidateCB(cb, len(cb.Counts)); err != nil {
+		return nil, err
+	}
+	return cbRounded32(cb, ev.prec()), nil
+}
+
+// cbRounded32 returns the CB weights of cb correctly rounded to float32
+// (as CBWeights, with float32 boundaries).
+func cbRounded32(cb *spec.CB, prec uint) []float32 {
+	out := make([]float32, len(cb.Counts))
+	for ; ; prec = min(2*prec, maxPrec) {
+		ok := true
+		for i, v := range CBWeightsBig(cb, prec) {
+			out[i] = f32(v)
+			ok = ok && decided(v, v, prec, f32)
+		}
+		if ok || prec == maxPrec {
+			return out
+		}
+	}
+}
+
+// result is the unrounded outcome of run: the reduced loss, the element
+// losses, the gradient with its error scales (Element's dfScale times W/D)
+// and, where not nil, the exact rational gradient of an element at x = 0
+// (ZeroDeriv), to be rounded instead of gs[i].
+type result struct {
+	loss, lossScale *big.Float
+	ls, gs, gsc     []*big.Float
+	gx              []*big.Rat
+}
+
+// round writes the rounded result into loss, losses and grad and reports
+// whether every rounding is decided by the error bounds at prec.
+func round[F float32 | float64](o *result, prec uint, rnd func(*big.Float) F, loss *F, losses, grad []F) bool {
+	ok := decided(o.loss, o.lossScale, prec, rnd)
+	*loss = rnd(o.loss)
+	for i := range o.ls {
+		losses[i] = rnd(o.ls[i])
+		ok = ok && decided(o.ls[i], o.ls[i], prec, rnd)
+		if o.gx[i] != nil {
+			grad[i] = ratRound[F](o.gx[i])
+			continue
+		}
+		grad[i] = rnd(o.gs[i])
+		ok = ok && decided(o.gs[i], o.gsc[i], prec, rnd)
+	}
+	return ok
+}
+
+// run computes the exact losses, gradient and reduced loss at prec bits.
+// cbw are the CB weights to use (nil without CB) and cbq the same weights
+// as exact rationals (nil when not available).
+func run(cfg *spec.Config, classes int, xs, ys []float64, cbw []*big.Float, cbq []*big.Rat, prec uint) *result {
 	n := len(xs)
-	ls, gs = make([]*big.Float, n), make([]*big.Float, n)
+	ls, gs, gsc, gx := make([]*big.Float, n), make([]*big.Float, n), make([]*big.Float, n), make([]*big.Rat, n)
 	one := fl(prec, 1)
-	eps := fl(prec, cfg.LabelSmoothing)
-	half := newF(prec).Quo(eps, fl(prec, 2))
-	oeps := newF(prec).Sub(one, eps)
+	// y′ = y(1−ε) + ε/2 exactly (targetPrec).
+	eps := fl(targetPrec, cfg.LabelSmoothing)
+	half := newF(targetPrec).Quo(eps, fl(targetPrec, 2))
+	oeps := newF(targetPrec).Sub(one, eps)
 	sum := newF(prec)
 	for i := range xs {
 		c := i % classes
 		y := fl(prec, ys[i])
-		ysm := newF(prec).Add(newF(prec).Mul(y, oeps), half)
+		ysm := newF(targetPrec).Add(newF(targetPrec).Mul(y, oeps), half)
 		p := Params{YS: ysm, YM: ysm, Gamma: cfg.Gamma, Soft: cfg.Soft, APos: one, ANeg: one, PW: one}
 		if cfg.SmoothingScope == spec.SmoothingCE {
 			p.YM = y
@@ -101,15 +218,17 @@ func run(cfg *spec.Config, classes int, xs, ys []float64, cbw []*big.Float, prec
 				a = cfg.Alpha[c]
 			}
 			p.APos = fl(prec, a)
-			p.ANeg = newF(prec).Sub(one, p.APos)
+			p.ANeg = newF(targetPrec).Sub(one, p.APos) // exact
 		}
 		if cfg.PosWeight != nil {
 			p.PW = fl(prec, cfg.PosWeight[c])
 		}
-		f, df := Element(xs[i], p, prec)
+		f, df, dfs := Element(xs[i], p, prec)
 		w := newF(prec).Set(one)
+		wq := big.NewRat(1, 1)
 		if cfg.Weight != nil {
 			w.Mul(w, fl(prec, cfg.Weight[c]))
+			wq.SetFloat64(cfg.Weight[c])
 		}
 		if cbw != nil {
 			k := c
@@ -122,16 +241,31 @@ func run(cfg *spec.Config, classes int, xs, ys []float64, cbw []*big.Float, prec
 				}
 			}
 			w.Mul(w, cbw[k])
+			if cbq != nil {
+				wq.Mul(wq, cbq[k])
+			} else {
+				wq = nil
+			}
 		}
 		ls[i] = f.Mul(f, w)
 		gs[i] = df.Mul(df, w)
+		gsc[i] = dfs.Mul(dfs, w)
+		if xs[i] == 0 && wq != nil {
+			if q, ok := ZeroDeriv(p); ok {
+				gx[i] = q.Mul(q, wq)
+			}
+		}
 		sum.Add(sum, ls[i])
 	}
+	// The sum of n terms ≥ 0, each within 2^{-prec+guardBits}, is within
+	// that times (1 + n·2^{-prec}) relative: scale |sum|·2.
+	o := &result{loss: sum, lossScale: newF(prec).Mul(sum, fl(64, 2)), ls: ls, gs: gs, gsc: gsc, gx: gx}
 	switch cfg.Reduction {
 	case spec.None:
-		return newF(prec), ls, gs
+		o.loss, o.lossScale = newF(prec), newF(prec)
+		return o
 	case spec.Sum:
-		return sum, ls, gs
+		return o
 	}
 	var d *big.Float
 	switch cfg.Normalizer {
@@ -148,10 +282,17 @@ func run(cfg *spec.Config, classes int, xs, ys []float64, cbw []*big.Float, prec
 			d = fl(prec, 1)
 		}
 	}
+	dq, _ := d.Rat(nil) // D is a whole number or a sum of float64s: exact
 	for i := range gs {
 		gs[i] = newF(prec).Quo(gs[i], d)
+		gsc[i] = newF(prec).Quo(gsc[i], d)
+		if gx[i] != nil {
+			gx[i].Quo(gx[i], dq)
+		}
 	}
-	return newF(prec).Quo(sum, d), ls, gs
+	o.loss = newF(prec).Quo(sum, d)
+	o.lossScale = newF(prec).Quo(o.lossScale, d)
+	return o
 }
 
 // Evaluate validates cfg and b, then writes the exact result, correctly
@@ -160,49 +301,64 @@ func (ev Evaluator) Evaluate(cfg *spec.Config, b spec.Batch, r *spec.Result) err
 	if err := spec.Validate(cfg, b); err != nil {
 		return err
 	}
-	prec := ev.prec()
-	var cbw []*big.Float
-	if cfg.CB != nil {
-		cbw = CBWeightsBig(cfg.CB, prec)
+	var cbq []*big.Rat
+	if cfg.CB != nil && hasZero(b.Logits) {
+		cbq = CBWeightsRat(cfg.CB)
 	}
-	loss, ls, gs := run(cfg, b.Classes, b.Logits, b.Targets, cbw, prec)
-	r.Resize(len(ls))
-	r.Loss, _ = loss.Float64()
-	for i := range ls {
-		r.Losses[i], _ = ls[i].Float64()
-		r.Grad[i], _ = gs[i].Float64()
+	r.Resize(len(b.Logits))
+	for prec := ev.prec(); ; prec = min(2*prec, maxPrec) {
+		var cbw []*big.Float
+		if cfg.CB != nil {
+			cbw = CBWeightsBig(cfg.CB, prec)
+		}
+		o := run(cfg, b.Classes, b.Logits, b.Targets, cbw, cbq, prec)
+		if round(o, prec, f64, &r.Loss, r.Losses, r.Grad) || prec == maxPrec {
+			return nil
+		}
 	}
-	return nil
 }
 
 // Evaluate32 validates cfg and b, then writes the exact result on the
 // float32 inputs and parameters (SPEC.md §6: Config.Round32, CB weights
-// rounded to float32), correctly rounded to float32, into r.
+// correctly rounded to float32), correctly rounded to float32, into r.
 func (ev Evaluator) Evaluate32(cfg *spec.Config, b spec.Batch32, r *spec.Result32) error {
 	if err := spec.Validate32(cfg, b); err != nil {
 		return err
 	}
-	prec := ev.prec()
 	c32 := cfg.Round32()
-	var cbw []*big.Float
+	var cb32 []float32
+	var cbq []*big.Rat // the float32 weights are exact rationals
 	if cfg.CB != nil {
-		for _, w := range CBWeightsBig(cfg.CB, prec) {
-			w32, _ := w.Float32()
-			cbw = append(cbw, fl(prec, float64(w32)))
+		cb32 = cbRounded32(cfg.CB, ev.prec())
+		for _, w := range cb32 {
+			cbq = append(cbq, new(big.Rat).SetFloat64(float64(w)))
 		}
 	}
 	xs, ys := make([]float64, len(b.Logits)), make([]float64, len(b.Targets))
 	for i := range xs {
 		xs[i], ys[i] = float64(b.Logits[i]), float64(b.Targets[i])
 	}
-	loss, ls, gs := run(c32, b.Classes, xs, ys, cbw, prec)
-	r.Resize(len(ls))
-	r.Loss, _ = loss.Float32()
-	for i := range ls {
-		r.Losses[i], _ = ls[i].Float32()
-		r.Grad[i], _ = gs[i].Float32()
+	r.Resize(len(xs))
+	for prec := ev.prec(); ; prec = min(2*prec, maxPrec) {
+		var cbw []*big.Float
+		for _, w := range cb32 {
+			cbw = append(cbw, fl(prec, float64(w)))
+		}
+		o := run(c32, b.Classes, xs, ys, cbw, cbq, prec)
+		if round(o, prec, f32, &r.Loss, r.Losses, r.Grad) || prec == maxPrec {
+			return nil
+		}
 	}
-	return nil
+}
+
+// hasZero reports whether a logit is 0 (where ZeroDeriv may apply).
+func hasZero(xs []float64) bool {
+	for _, x := range xs {
+		if x == 0 {
+			return true
+		}
+	}
+	return false
 }
 
 var _ spec.Evaluator = Evaluator{}
