@@ -142,7 +142,9 @@ func at[F float](v []F, c int, def F) F {
 }
 
 // run computes the element losses and gradients into ls and gs and returns
-// the reduced loss (0 for None), summing with a plain loop.
+// the reduced loss (0 for None), summing with a plain loop: Σ W·f for Sum,
+// and Σ W·f/D for Mean, each term divided by D before it is added (see
+// scaleDiv), since D = Σy < 1 is possible with soft targets.
 func run[F float](cfg *spec.Config, classes int, xs, ys []F, cbw []F, ls, gs []F) F {
 	gamma := F(cfg.Gamma)
 	eps := F(cfg.LabelSmoothing)
@@ -150,7 +152,12 @@ func run[F float](cfg *spec.Config, classes int, xs, ys []F, cbw []F, ls, gs []F
 	weight := conv[F](cfg.Weight)
 	posw := conv[F](cfg.PosWeight)
 	label := cfg.CB != nil && cfg.CB.Apply == spec.CBLabel
+	var d F = 1 // the mean's normaliser; 1 for Sum and None
+	if cfg.Reduction == spec.Mean {
+		d = denominator(cfg, classes, ys)
+	}
 	var rowW F = 1
+	var mean F // Σ W·f/D, each term scaled before it is added
 	for i, x := range xs {
 		c := i % classes
 		if c == 0 && label {
@@ -182,24 +189,34 @@ func run[F float](cfg *spec.Config, classes int, xs, ys []F, cbw []F, ls, gs []F
 		}
 		f, g := element(cfg.Soft, x, ym, ys_, gamma, ap, am, at(posw, c, 1))
 		ls[i] = mul(W, f)
-		gs[i] = mul(W, g)
+		if cfg.Reduction == spec.Mean {
+			gs[i] = scaleDiv(W, g, d)
+			mean += scaleDiv(W, f, d)
+		} else {
+			gs[i] = mul(W, g)
+		}
 	}
-	if cfg.Reduction == spec.None {
-		return 0
-	}
-	var sum F
-	for _, l := range ls {
-		sum += l
-	}
-	if cfg.Reduction == spec.Sum {
+	switch cfg.Reduction {
+	case spec.Sum:
+		var sum F
+		for _, l := range ls {
+			sum += l
+		}
 		return sum
+	case spec.Mean:
+		return mean
 	}
+	return 0
+}
+
+// denominator returns D of the Mean reduction: N·C, N, Σy or max(1, Σy).
+func denominator[F float](cfg *spec.Config, classes int, ys []F) F {
 	var d F
 	switch cfg.Normalizer {
 	case spec.Elements:
-		d = F(len(xs))
+		d = F(len(ys))
 	case spec.Rows:
-		d = F(len(xs) / classes)
+		d = F(len(ys) / classes)
 	case spec.Positives, spec.PositivesGuarded:
 		for _, y := range ys {
 			d += y
@@ -208,10 +225,22 @@ func run[F float](cfg *spec.Config, classes int, xs, ys []F, cbw []F, ls, gs []F
 			d = 1
 		}
 	}
-	for i := range gs {
-		gs[i] /= d
+	return d
+}
+
+// scaleDiv returns w·g/d, the gradient of a mean, with its significands
+// and exponents combined apart so that w·g cannot underflow (or g/d
+// overflow) before the division brings the value back into range: with
+// the positives normaliser, soft targets make D = Σy < 1 possible. Zero
+// w or g gives 0 (0·∞ = 0 as in mul).
+func scaleDiv[F float](w, g, d F) F {
+	if w == 0 || g == 0 {
+		return 0
 	}
-	return sum / d
+	fw, ew := math.Frexp(float64(w))
+	fg, eg := math.Frexp(float64(g))
+	fd, ed := math.Frexp(float64(d))
+	return F(math.Ldexp(fw*fg/fd, ew+eg-ed))
 }
 
 // element returns f and f′ of one element in the textbook form.
@@ -237,7 +266,7 @@ func element[F float](soft spec.Soft, x, ym, ys, gamma, ap, am, pw F) (f, df F) 
 		m := pow(q, gamma)
 		var dm F // γ·q^{γ−1}·q′, q′ = (1−2y)·p·t
 		if gamma != 0 && q != 0 {
-			dm = gamma * pow(q, gamma-1) * (1 - 2*ym) * p * t
+			dm = mul(gamma*(1-2*ym)*p*t, pow(q, gamma-1))
 		}
 		return mul(aT, mul(m, ce)), mul(aT, mul(dm, ce)+mul(m, dce))
 	case spec.Geometric:
@@ -252,17 +281,17 @@ func element[F float](soft spec.Soft, x, ym, ys, gamma, ap, am, pw F) (f, df F) 
 		m := pow(u, gamma)
 		var dm F // γ·u^{γ−1}·u′, u′ = e^{−CE₀}·(p − y)
 		if gamma != 0 && u != 0 {
-			dm = gamma * pow(u, gamma-1) * e * (p - ym)
+			dm = mul(gamma*e*(p-ym), pow(u, gamma-1))
 		}
 		return mul(aT, mul(m, ce)), mul(aT, mul(dm, ce)+mul(m, dce))
 	default: // spec.Split
 		mp, mn := pow(t, gamma), pow(p, gamma)
 		var dmp, dmn F // (t^γ)′ = γ t^{γ−1}·(−p t), (p^γ)′ = γ p^{γ−1}·p t
 		if gamma != 0 && t != 0 {
-			dmp = gamma * pow(t, gamma-1) * (-p * t)
+			dmp = mul(gamma*(-p*t), pow(t, gamma-1))
 		}
 		if gamma != 0 && p != 0 {
-			dmn = gamma * pow(p, gamma-1) * (p * t)
+			dmn = mul(gamma*(p*t), pow(p, gamma-1))
 		}
 		kp, kn := ap*pw*ys, am*(1-ys)
 		f = mul(kp, mul(mp, cePos)) + mul(kn, mul(mn, ceNeg))
