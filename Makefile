@@ -4,6 +4,7 @@
 GO          ?= go
 TOOL        := $(GO) tool -modfile=tools/go.mod
 FUZZ_EXECS  ?= 500000
+FUZZ_EXACT_EXECS ?= 50000
 RAPID_LONG  ?= 10000
 BENCH_COUNT ?= 5
 
@@ -59,7 +60,7 @@ vectors:
 ## fuzz: a campaign, every target of fuzz/ in turn for FUZZ_EXECS executions
 ## (count-based -fuzztime); new failing inputs stay in fuzz/testdata/fuzz.
 fuzz:
-	$(GO) run ./cmd/focalcheck fuzz --execs $(FUZZ_EXECS)
+	$(GO) run ./cmd/focalcheck fuzz --execs $(FUZZ_EXECS) --budget FuzzExact=$(FUZZ_EXACT_EXECS)
 
 ## zoo: the property suite and the fuzz seeds against every faulty variant.
 zoo:

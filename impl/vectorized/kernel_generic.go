@@ -4,7 +4,7 @@ package vectorized
 
 // kernel computes one chunk; without SIMD every config takes the portable
 // loop.
-func kernel[F float32 | float64](p *params[F], start int, x, y, loss, grad []F) float64 {
+func kernel[F float32 | float64](p *params, start int, x, y, loss, grad []F) float64 {
 	return portable(p, start, x, y, loss, grad)
 }
 

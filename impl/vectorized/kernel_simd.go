@@ -5,8 +5,6 @@ package vectorized
 import (
 	"math"
 	"simd/archsimd"
-
-	"github.com/focalcheck/focalcheck/spec"
 )
 
 // hasSIMD says whether the CPU runs the AVX2/FMA kernels.
@@ -14,86 +12,131 @@ var hasSIMD = archsimd.X86.AVX2() && archsimd.X86.FMA()
 
 // kernel computes one chunk: the SIMD kernels for the configs they cover
 // (p.simple), the portable loop otherwise.
-func kernel[F float32 | float64](p *params[F], start int, x, y, loss, grad []F) float64 {
+func kernel[F float32 | float64](p *params, start int, x, y, loss, grad []F) float64 {
 	if hasSIMD && p.simple && !forcePortable {
-		switch q := any(p).(type) {
-		case *params[float64]:
-			return simd64(q, start, any(x).([]float64), any(y).([]float64), any(loss).([]float64), any(grad).([]float64))
-		case *params[float32]:
-			return simd32(q, start, any(x).([]float32), any(y).([]float32), any(loss).([]float32), any(grad).([]float32))
+		switch xs := any(x).(type) {
+		case []float64:
+			return simd64(p, start, xs, any(y).([]float64), any(loss).([]float64), any(grad).([]float64))
+		case []float32:
+			return simd32(p, start, xs, any(y).([]float32), any(loss).([]float32), any(grad).([]float32))
 		}
 	}
 	return portable(p, start, x, y, loss, grad)
 }
 
 // simd64 is the 4×float64 kernel for linear semantics, scalar or no α, no
-// ε, weight, pos_weight or CB. Vectors whose targets are not all 0 or 1,
-// and the tail, go to the portable loop.
-func simd64(p *params[float64], start int, x, y, loss, grad []float64) float64 {
+// ε, weight, pos_weight or CB. Every element with a binary target takes
+// binary4, wherever it lies (the tail is padded), so that an element's
+// result does not depend on its position; elements with soft targets are
+// then recomputed by the portable loop.
+func simd64(p *params, start int, x, y, loss, grad []float64) float64 {
 	n := len(x)
-	zero := archsimd.BroadcastFloat64x4(0)
-	one := archsimd.BroadcastFloat64x4(1)
-	gam := archsimd.BroadcastFloat64x4(p.gamma)
-	ap := archsimd.BroadcastFloat64x4(p.ap[0])
-	an := archsimd.BroadcastFloat64x4(p.an[0])
-	scale := one
-	if p.reduction == spec.Mean {
-		scale = archsimd.BroadcastFloat64x4(1 / p.d)
-	}
-	under := archsimd.BroadcastFloat64x4(-746)
-	kc := newConsts64()
-	sum, comp := zero, zero
+	k := newKernelConsts(p)
+	var acc sum4
 	var rest, restC float64
-	i := 0
-	for ; i+4 <= n; i += 4 {
-		xv := archsimd.LoadFloat64x4Slice(x[i:])
-		yv := archsimd.LoadFloat64x4Slice(y[i:])
-		pos := yv.Equal(one)
-		if pos.Or(yv.Equal(zero)).ToBits() != 0xF {
-			v := portable(p, start+i, x[i:i+4], y[i:i+4], loss[i:i+4], grad[i:i+4])
-			rest, restC = add2(rest, restC, v)
-			continue
+	for i := 0; i < n; i += 4 {
+		var xv, yv archsimd.Float64x4
+		m := min(4, n-i)
+		if m == 4 {
+			xv = archsimd.LoadFloat64x4Slice(x[i:])
+			yv = archsimd.LoadFloat64x4Slice(y[i:])
+		} else {
+			bx, by := [4]float64{}, [4]float64{0.5, 0.5, 0.5, 0.5} // padding: not binary
+			copy(bx[:], x[i:])
+			copy(by[:], y[i:])
+			xv, yv = archsimd.LoadFloat64x4(&bx), archsimd.LoadFloat64x4(&by)
 		}
-		mp := xv.Max(zero)
-		mn := zero.Sub(xv).Max(zero)
-		e := exp64(&kc, zero.Sub(mp.Add(mn)))
-		w := one.Add(e)
-		inv := one.Div(w)
-		l := log1p64(&kc, e, w, inv)
-		et := e.Mul(inv)
-		xpos := xv.GreaterEqual(zero)
-		s := inv.Merge(et, xpos)
-		t := et.Merge(inv, xpos)
-		spp := mp.Add(l)
-		sppLo := l.Sub(spp.Sub(mp))
-		spn := mn.Add(l)
-		spnLo := l.Sub(spn.Sub(mn))
-		// y = 1: q = t, log q = -sp(x), CE = sp(-x), CE' = -t, r = -s.
-		// y = 0: q = s, log q = -sp(-x), CE = sp(x), CE' = s, r = t.
-		hi := zero.Sub(spp.Merge(spn, pos))
-		lo := zero.Sub(sppLo.Merge(spnLo, pos))
-		ce := spn.Merge(spp, pos)
-		dce := zero.Sub(t).Merge(s, pos)
-		r := zero.Sub(s).Merge(t, pos)
-		at := ap.Merge(an, pos)
-		zh := gam.Mul(hi)
-		zl := gam.MulAdd(hi, zero.Sub(zh)).Add(gam.Mul(lo))
-		zl = zl.Merge(zero, zh.Greater(under))
-		mv := exp64(&kc, zh.Max(under))
-		mod := mv.MulAdd(zl, mv)
-		m := at.Mul(mod)
-		lv := m.Mul(ce)
-		gv := m.Mul(gam.Mul(r).MulAdd(ce, dce)).Mul(scale)
-		lv.StoreSlice(loss[i:])
-		gv.StoreSlice(grad[i:])
-		tt := sum.Add(lv)
-		bp := tt.Sub(sum)
-		comp = comp.Add(sum.Sub(tt.Sub(bp)).Add(lv.Sub(bp)))
-		sum = tt
+		pos := yv.Equal(k.one)
+		bin := pos.Or(yv.Equal(k.zero))
+		lv, gv := binary4(&k, xv, pos)
+		if m == 4 {
+			lv.StoreSlice(loss[i:])
+			gv.StoreSlice(grad[i:])
+		} else {
+			var bl, bg [4]float64
+			lv.Store(&bl)
+			gv.Store(&bg)
+			copy(loss[i:], bl[:m])
+			copy(grad[i:], bg[:m])
+		}
+		if bits := bin.ToBits(); bits != 0xF {
+			lv = lv.Masked(bin)
+			for j := range m {
+				if bits&(1<<j) == 0 {
+					v := portable(p, start+i+j, x[i+j:i+j+1], y[i+j:i+j+1], loss[i+j:i+j+1], grad[i+j:i+j+1])
+					rest, restC = add2(rest, restC, v)
+				}
+			}
+		}
+		acc.add(lv)
 	}
+	return acc.total(rest, restC)
+}
+
+// simd32 is simd64 on float32 data: each group of 4 elements is widened to
+// float64, computed by the same binary4 and rounded once to float32; the
+// loss sum accumulates the float64 values.
+func simd32(p *params, start int, x, y, loss, grad []float32) float64 {
+	n := len(x)
+	k := newKernelConsts(p)
+	var acc sum4
+	var rest, restC float64
+	for i := 0; i < n; i += 4 {
+		var xv, yv archsimd.Float64x4
+		m := min(4, n-i)
+		if m == 4 {
+			xv = archsimd.LoadFloat32x4Slice(x[i:]).ConvertToFloat64()
+			yv = archsimd.LoadFloat32x4Slice(y[i:]).ConvertToFloat64()
+		} else {
+			bx, by := [4]float32{}, [4]float32{0.5, 0.5, 0.5, 0.5} // padding: not binary
+			copy(bx[:], x[i:])
+			copy(by[:], y[i:])
+			xv = archsimd.LoadFloat32x4(&bx).ConvertToFloat64()
+			yv = archsimd.LoadFloat32x4(&by).ConvertToFloat64()
+		}
+		pos := yv.Equal(k.one)
+		bin := pos.Or(yv.Equal(k.zero))
+		lv, gv := binary4(&k, xv, pos)
+		if m == 4 {
+			lv.ConvertToFloat32().StoreSlice(loss[i:])
+			gv.ConvertToFloat32().StoreSlice(grad[i:])
+		} else {
+			var bl, bg [4]float32
+			lv.ConvertToFloat32().Store(&bl)
+			gv.ConvertToFloat32().Store(&bg)
+			copy(loss[i:], bl[:m])
+			copy(grad[i:], bg[:m])
+		}
+		if bits := bin.ToBits(); bits != 0xF {
+			lv = lv.Masked(bin)
+			for j := range m {
+				if bits&(1<<j) == 0 {
+					v := portable(p, start+i+j, x[i+j:i+j+1], y[i+j:i+j+1], loss[i+j:i+j+1], grad[i+j:i+j+1])
+					rest, restC = add2(rest, restC, v)
+				}
+			}
+		}
+		acc.add(lv)
+	}
+	return acc.total(rest, restC)
+}
+
+// sum4 is a compensated sum per lane (Fast2Sum ordered by magnitude is
+// replaced by the branch-free TwoSum).
+type sum4 struct{ s, c archsimd.Float64x4 }
+
+func (a *sum4) add(v archsimd.Float64x4) {
+	t := a.s.Add(v)
+	bp := t.Sub(a.s)
+	a.c = a.c.Add(a.s.Sub(t.Sub(bp)).Add(v.Sub(bp)))
+	a.s = t
+}
+
+// total adds the lanes in order, then rest + restC.
+func (a *sum4) total(rest, restC float64) float64 {
 	var sa, ca [4]float64
-	sum.Store(&sa)
-	comp.Store(&ca)
+	a.s.Store(&sa)
+	a.c.Store(&ca)
 	var s, c float64
 	for k := range 4 {
 		s, c = add2(s, c, sa[k])
@@ -101,69 +144,165 @@ func simd64(p *params[float64], start int, x, y, loss, grad []float64) float64 {
 			c += ca[k]
 		}
 	}
-	if i < n {
-		v := portable(p, start+i, x[i:], y[i:], loss[i:], grad[i:])
-		rest, restC = add2(rest, restC, v)
-	}
 	s, c = add2(s, c, rest)
 	return s + (c + restC)
+}
+
+// binary4 returns the losses and gradients (divided by D) of 4 elements with
+// targets y = 1 where pos is set and y = 0 elsewhere: with a = |x|,
+// e = e^{-a} and l = log1p(e) from expLog1p4 (a double-word),
+//
+//	y = 1: q = t, log q = -sp(x),  CE = sp(-x), CE' = -t, r = -s
+//	y = 0: q = s, log q = -sp(-x), CE = sp(x),  CE' = s,  r = t
+//	l = α_t·q^γ·CE,  l' = α_t·q^γ·(γ·r·CE + CE')
+//
+// with q^γ = exp(zh)·(1+zl), zh + zl = γ·log q carried as a double-word.
+func binary4(k *kernelConsts, xv archsimd.Float64x4, pos archsimd.Mask64x4) (lv, gv archsimd.Float64x4) {
+	zero := k.zero
+	mp := xv.Max(zero)
+	mn := zero.Sub(xv).Max(zero)
+	e, inv, lh, ll := expLog1p4(k, zero.Sub(mp.Add(mn)))
+	et := e.Mul(inv)
+	xpos := xv.GreaterEqual(zero)
+	s := inv.Merge(et, xpos)
+	t := et.Merge(inv, xpos)
+	mq := mp.Merge(mn, pos) // log q = -(mq + l)
+	mc := mn.Merge(mp, pos) // CE = mc + l
+	qh, ql := twoSum4(mq, lh)
+	ql = ql.Add(ll)
+	ch, cl := twoSum4(mc, lh)
+	ce := ch.Add(cl.Add(ll))
+	dce := zero.Sub(t).Merge(s, pos)
+	r := zero.Sub(s).Merge(t, pos)
+	at := k.ap.Merge(k.an, pos)
+	zh := zero.Sub(k.gam.Mul(qh))
+	zl := k.gam.MulAdd(qh, zh).Add(k.gam.Mul(ql)) // -(zl)
+	zl = zero.Sub(zl).Merge(zero, zh.Greater(k.under))
+	mv := exp64(k, zh.Max(k.under))
+	mod := mv.MulAdd(zl, mv)
+	m := at.Mul(mod)
+	lv = m.Mul(ce)
+	gv = m.Mul(k.gam.Mul(r).MulAdd(ce, dce)).Div(k.d)
+	return lv, gv
+}
+
+// twoSum4 is twoSum on 4 lanes.
+func twoSum4(a, b archsimd.Float64x4) (s, err archsimd.Float64x4) {
+	s = a.Add(b)
+	bb := s.Sub(a)
+	err = a.Sub(s.Sub(bb)).Add(b.Sub(bb))
+	return s, err
+}
+
+// expLog1p4 is expLog1p on 4 lanes, for z = -a ≤ 0 (the same steps and
+// constants; arguments below -750 give e = 0 and l = 0); it also returns
+// inv = 1/(1+e).
+func expLog1p4(k *kernelConsts, z archsimd.Float64x4) (e, inv, lh, ll archsimd.Float64x4) {
+	zero, one, half := k.zero, k.one, k.half
+	z = z.Max(k.c750)
+	kf := z.Mul(k.log2e).RoundToEven()
+	r1 := kf.MulAdd(k.negLn2Hi, z)
+	pl := kf.Mul(k.ln2Lo)
+	pe := kf.MulAdd(k.ln2Lo, zero.Sub(pl))
+	rh, rl := twoSum4(r1, zero.Sub(pl))
+	rl = rl.Sub(pe)
+	sq := rh.Mul(rh)
+	sqe := rh.MulAdd(rh, zero.Sub(sq))
+	q := k.e14
+	q = q.MulAdd(rh, k.e13)
+	q = q.MulAdd(rh, k.e12)
+	q = q.MulAdd(rh, k.e11)
+	q = q.MulAdd(rh, k.e10)
+	q = q.MulAdd(rh, k.e9)
+	q = q.MulAdd(rh, k.e8)
+	q = q.MulAdd(rh, k.e7)
+	q = q.MulAdd(rh, k.e6)
+	q = q.MulAdd(rh, k.e5)
+	q = q.MulAdd(rh, k.e4)
+	q = q.MulAdd(rh, k.e3)
+	tail := rh.Mul(sq).Mul(q)
+	s1 := one.Add(rh)
+	e1 := rh.Sub(s1.Sub(one))
+	hs := half.Mul(sq)
+	s2 := s1.Add(hs)
+	e2 := hs.Sub(s2.Sub(s1))
+	lo := e1.Add(e2).Add(half.MulAdd(sqe, tail)).Add(rl.Mul(s2))
+	eh := s2.Add(lo)
+	el := lo.Sub(eh.Sub(s2))
+	k1 := kf.Mul(half).Floor()
+	f1, f2 := pow2_64(k, k1), pow2_64(k, kf.Sub(k1))
+	e = eh.Mul(f1).Mul(f2)
+	el = el.Mul(f1).Mul(f2)
+
+	// log1p(e + el), see log1pDW.
+	w := one.Add(e)
+	c := e.Sub(w.Sub(one)).Add(el)
+	inv = one.Div(w)
+	big := w.Greater(k.sqrt2)
+	m := w.Mul(half).Merge(w, big)
+	kk := one.Merge(zero, big)
+	f := m.Sub(one)
+	dh := k.two.Add(f)
+	dl := f.Sub(dh.Sub(k.two))
+	s := f.Div(dh)
+	res := zero.Sub(s).MulAdd(dh, f).Sub(s.Mul(dl))
+	ds := res.Mul(k.quarterNeg.MulAdd(f, half))
+	zz := s.Mul(s)
+	ww := zz.Mul(zz)
+	t1 := ww.MulAdd(k.lg6, k.lg4)
+	t1 = ww.MulAdd(t1, k.lg2).Mul(ww)
+	t2 := ww.MulAdd(k.lg7, k.lg5)
+	t2 = ww.MulAdd(t2, k.lg3)
+	t2 = ww.MulAdd(t2, k.lg1).Mul(zz)
+	R := t1.Add(t2)
+	fsq := f.Mul(f)
+	fsqe := f.MulAdd(f, zero.Sub(fsq))
+	hf := half.Mul(fsq)
+	xh := hf.Add(R)
+	xl := R.Sub(xh.Sub(hf))
+	th := s.Mul(xh)
+	tl := s.MulAdd(xh, zero.Sub(th)).Add(s.Mul(half.MulAdd(fsqe, xl))).Add(ds.Mul(xh))
+	h1 := f.Sub(hf)
+	ee1 := f.Sub(h1).Sub(hf)
+	h2, ee2 := twoSum4(kk.Mul(k.ln2Hi), h1)
+	h3 := h2.Add(th)
+	ee3 := th.Sub(h3.Sub(h2))
+	lo2 := ee1.Add(ee2).Add(ee3).Sub(half.Mul(fsqe)).Add(tl).Add(kk.MulAdd(k.ln2Lo, c.Mul(inv)))
+	lh = h3.Add(lo2)
+	ll = lo2.Sub(lh.Sub(h3))
+	return e, inv, lh, ll
 }
 
 // exp64 is e^z for z ≤ 0 (arguments below -750 give 0): z = k·ln2 + r with
 // |r| ≤ ln2/2 (fdlibm's split ln2), the degree-13 Taylor polynomial of e^r,
 // and 2^k applied in two halves so subnormal results round once.
-func exp64(kc *consts64, z archsimd.Float64x4) archsimd.Float64x4 {
-	z = z.Max(kc.c0)
-	k := z.Mul(kc.c1).RoundToEven()
-	r := k.MulAdd(kc.c2, z)
-	r = k.MulAdd(kc.c3, r)
-	p := kc.c4
-	p = p.MulAdd(r, kc.c5)
-	p = p.MulAdd(r, kc.c6)
-	p = p.MulAdd(r, kc.c7)
-	p = p.MulAdd(r, kc.c8)
-	p = p.MulAdd(r, kc.c9)
-	p = p.MulAdd(r, kc.c10)
-	p = p.MulAdd(r, kc.c11)
-	p = p.MulAdd(r, kc.c12)
-	p = p.MulAdd(r, kc.c13)
-	p = p.MulAdd(r, kc.c14)
-	p = p.MulAdd(r, kc.c15)
-	p = p.MulAdd(r, kc.c16)
-	p = p.MulAdd(r, kc.c16)
-	k1 := k.Mul(kc.c15).Floor()
-	k2 := k.Sub(k1)
-	return p.Mul(pow2_64(kc, k1)).Mul(pow2_64(kc, k2))
+func exp64(k *kernelConsts, z archsimd.Float64x4) archsimd.Float64x4 {
+	z = z.Max(k.c750)
+	kf := z.Mul(k.log2e).RoundToEven()
+	r := kf.MulAdd(k.negLn2Hi, z)
+	r = kf.MulAdd(k.negLn2Lo, r)
+	p := k.e13
+	p = p.MulAdd(r, k.e12)
+	p = p.MulAdd(r, k.e11)
+	p = p.MulAdd(r, k.e10)
+	p = p.MulAdd(r, k.e9)
+	p = p.MulAdd(r, k.e8)
+	p = p.MulAdd(r, k.e7)
+	p = p.MulAdd(r, k.e6)
+	p = p.MulAdd(r, k.e5)
+	p = p.MulAdd(r, k.e4)
+	p = p.MulAdd(r, k.e3)
+	p = p.MulAdd(r, k.half)
+	p = p.MulAdd(r, k.one)
+	p = p.MulAdd(r, k.one)
+	k1 := kf.Mul(k.half).Floor()
+	return p.Mul(pow2_64(k, k1)).Mul(pow2_64(k, kf.Sub(k1)))
 }
 
 // pow2_64 is 2^k for whole k in [-1022, 1023].
-func pow2_64(kc *consts64, k archsimd.Float64x4) archsimd.Float64x4 {
-	b := k.Add(kc.c29)
+func pow2_64(k *kernelConsts, kf archsimd.Float64x4) archsimd.Float64x4 {
+	b := kf.Add(k.bias)
 	return b.AsInt64x4().ShiftAllLeft(52).AsFloat64x4()
-}
-
-// log1p64 is log(1+e) for e in [0,1], given w = 1+e rounded and inv = 1/w:
-// fdlibm's log1p with its correction term c = (e-(w-1))/w.
-func log1p64(kc *consts64, e, w, inv archsimd.Float64x4) archsimd.Float64x4 {
-	one := kc.c16
-	zero := kc.c17
-	c := e.Sub(w.Sub(one)).Mul(inv)
-	big := w.Greater(kc.c18)
-	m := w.Mul(kc.c15).Merge(w, big)
-	k := one.Merge(zero, big)
-	f := m.Sub(one)
-	s := f.Div(f.Add(kc.c19))
-	z := s.Mul(s)
-	ww := z.Mul(z)
-	t1 := ww.MulAdd(kc.c20, kc.c21)
-	t1 = ww.MulAdd(t1, kc.c22).Mul(ww)
-	t2 := ww.MulAdd(kc.c23, kc.c24)
-	t2 = ww.MulAdd(t2, kc.c25)
-	t2 = ww.MulAdd(t2, kc.c26).Mul(z)
-	R := t1.Add(t2)
-	hfsq := f.Mul(f).Mul(kc.c15)
-	inner := s.Mul(hfsq.Add(R)).Add(k.MulAdd(kc.c27, c))
-	return k.MulAdd(kc.c28, zero).Sub(hfsq.Sub(inner).Sub(f))
 }
 
 // scanChunk returns Σy and whether every x is finite and every y in [0,1],
@@ -235,72 +374,33 @@ func scan64(x, y []float64) (float64, bool) {
 	return s, ok
 }
 
-// consts64 holds the constants of the polynomial kernels, written as literals and
-// broadcast once per chunk rather than once per vector.
-type consts64 struct {
-	c0  archsimd.Float64x4 // -750
-	c1  archsimd.Float64x4 // 1.4426950408889634
-	c2  archsimd.Float64x4 // -6.93147180369123816490e-01
-	c3  archsimd.Float64x4 // -1.90821492927058770002e-10
-	c4  archsimd.Float64x4 // 1.6059043836821613e-10
-	c5  archsimd.Float64x4 // 2.08767569878681e-09
-	c6  archsimd.Float64x4 // 2.505210838544172e-08
-	c7  archsimd.Float64x4 // 2.755731922398589e-07
-	c8  archsimd.Float64x4 // 2.755731922398589e-06
-	c9  archsimd.Float64x4 // 2.48015873015873e-05
-	c10 archsimd.Float64x4 // 1.984126984126984e-04
-	c11 archsimd.Float64x4 // 1.388888888888889e-03
-	c12 archsimd.Float64x4 // 8.333333333333333e-03
-	c13 archsimd.Float64x4 // 4.1666666666666664e-02
-	c14 archsimd.Float64x4 // 1.6666666666666666e-01
-	c15 archsimd.Float64x4 // 0.5
-	c16 archsimd.Float64x4 // 1
-	c17 archsimd.Float64x4 // 0
-	c18 archsimd.Float64x4 // 1.4142135623730951
-	c19 archsimd.Float64x4 // 2
-	c20 archsimd.Float64x4 // 1.531383769920937332e-01
-	c21 archsimd.Float64x4 // 2.222219843214978396e-01
-	c22 archsimd.Float64x4 // 3.999999999940941908e-01
-	c23 archsimd.Float64x4 // 1.479819860511658591e-01
-	c24 archsimd.Float64x4 // 1.818357216161805012e-01
-	c25 archsimd.Float64x4 // 2.857142874366239149e-01
-	c26 archsimd.Float64x4 // 6.666666666666735130e-01
-	c27 archsimd.Float64x4 // 1.90821492927058770002e-10
-	c28 archsimd.Float64x4 // 6.93147180369123816490e-01
-	c29 archsimd.Float64x4 // 0x1p52 + 1023
+// kernelConsts holds the parameters and the constants of the kernels,
+// written as literals and broadcast once per chunk rather than once per
+// vector (see expLog1p for the constants).
+type kernelConsts struct {
+	zero, one, half, two, quarterNeg, sqrt2, c750, under, bias archsimd.Float64x4
+	gam, ap, an, d                                             archsimd.Float64x4
+	log2e, ln2Hi, negLn2Hi, ln2Lo, negLn2Lo                    archsimd.Float64x4
+	e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14        archsimd.Float64x4 // 1/n!
+	lg1, lg2, lg3, lg4, lg5, lg6, lg7                          archsimd.Float64x4
 }
 
-func newConsts64() consts64 {
-	return consts64{
-		c0:  archsimd.BroadcastFloat64x4(-750),
-		c1:  archsimd.BroadcastFloat64x4(1.4426950408889634),
-		c2:  archsimd.BroadcastFloat64x4(-6.93147180369123816490e-01),
-		c3:  archsimd.BroadcastFloat64x4(-1.90821492927058770002e-10),
-		c4:  archsimd.BroadcastFloat64x4(1.6059043836821613e-10),
-		c5:  archsimd.BroadcastFloat64x4(2.08767569878681e-09),
-		c6:  archsimd.BroadcastFloat64x4(2.505210838544172e-08),
-		c7:  archsimd.BroadcastFloat64x4(2.755731922398589e-07),
-		c8:  archsimd.BroadcastFloat64x4(2.755731922398589e-06),
-		c9:  archsimd.BroadcastFloat64x4(2.48015873015873e-05),
-		c10: archsimd.BroadcastFloat64x4(1.984126984126984e-04),
-		c11: archsimd.BroadcastFloat64x4(1.388888888888889e-03),
-		c12: archsimd.BroadcastFloat64x4(8.333333333333333e-03),
-		c13: archsimd.BroadcastFloat64x4(4.1666666666666664e-02),
-		c14: archsimd.BroadcastFloat64x4(1.6666666666666666e-01),
-		c15: archsimd.BroadcastFloat64x4(0.5),
-		c16: archsimd.BroadcastFloat64x4(1),
-		c17: archsimd.BroadcastFloat64x4(0),
-		c18: archsimd.BroadcastFloat64x4(1.4142135623730951),
-		c19: archsimd.BroadcastFloat64x4(2),
-		c20: archsimd.BroadcastFloat64x4(1.531383769920937332e-01),
-		c21: archsimd.BroadcastFloat64x4(2.222219843214978396e-01),
-		c22: archsimd.BroadcastFloat64x4(3.999999999940941908e-01),
-		c23: archsimd.BroadcastFloat64x4(1.479819860511658591e-01),
-		c24: archsimd.BroadcastFloat64x4(1.818357216161805012e-01),
-		c25: archsimd.BroadcastFloat64x4(2.857142874366239149e-01),
-		c26: archsimd.BroadcastFloat64x4(6.666666666666735130e-01),
-		c27: archsimd.BroadcastFloat64x4(1.90821492927058770002e-10),
-		c28: archsimd.BroadcastFloat64x4(6.93147180369123816490e-01),
-		c29: archsimd.BroadcastFloat64x4(0x1p52 + 1023),
+func newKernelConsts(p *params) kernelConsts {
+	b := archsimd.BroadcastFloat64x4
+	k := kernelConsts{
+		zero: b(0), one: b(1), half: b(0.5), two: b(2), quarterNeg: b(-0.25),
+		sqrt2: b(1.4142135623730951), c750: b(-750), under: b(-746), bias: b(0x1p52 + 1023),
+		gam: b(p.gamma), ap: b(p.ap[0]), an: b(p.an[0]), d: b(p.d),
+		log2e: b(1.4426950408889634),
+		ln2Hi: b(6.93147180369123816490e-01), negLn2Hi: b(-6.93147180369123816490e-01),
+		ln2Lo: b(1.90821492927058770002e-10), negLn2Lo: b(-1.90821492927058770002e-10),
+		e3: b(1.6666666666666666e-01), e4: b(4.1666666666666664e-02), e5: b(8.333333333333333e-03),
+		e6: b(1.388888888888889e-03), e7: b(1.984126984126984e-04), e8: b(2.48015873015873e-05),
+		e9: b(2.755731922398589e-06), e10: b(2.755731922398589e-07), e11: b(2.505210838544172e-08),
+		e12: b(2.08767569878681e-09), e13: b(1.6059043836821613e-10), e14: b(1.1470745597729725e-11),
+		lg1: b(6.666666666666735130e-01), lg2: b(3.999999999940941908e-01), lg3: b(2.857142874366239149e-01),
+		lg4: b(2.222219843214978396e-01), lg5: b(1.818357216161805012e-01), lg6: b(1.531383769920937332e-01),
+		lg7: b(1.479819860511658591e-01),
 	}
+	return k
 }
