@@ -117,7 +117,9 @@ func denominator[F float](cfg *spec.Config, classes int, targets []F) dd {
 		for _, y := range targets {
 			s = ddAddF(s, float64(y))
 		}
-		if cfg.Normalizer == spec.PositivesGuarded && s.hi < 1 {
+		// max(1, Σy) on the double-double value: Σy = 1 − 2^-61 has hi = 1
+		// and a negative lo.
+		if cfg.Normalizer == spec.PositivesGuarded && (s.hi < 1 || s.hi == 1 && s.lo < 0) {
 			return dd{1, 0}
 		}
 		return s
