@@ -2,7 +2,6 @@ package fuzz_test
 
 import (
 	"flag"
-	"math"
 	"testing"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	"github.com/focalcheck/focalcheck/impl/naive"
 	"github.com/focalcheck/focalcheck/impl/stable"
 	"github.com/focalcheck/focalcheck/impl/vectorized"
-	"github.com/focalcheck/focalcheck/spec"
 )
 
 // The implementations under test, each with the contract it exports.
@@ -31,69 +29,7 @@ var known = flag.Bool("fuzz.known", false, "leave out the known bugs listed in k
 var knownBugs = []struct {
 	impl, what string
 	matches    func(fuzz.Input) bool
-}{
-	{"vectorized", "NaN loss and gradient at x = 1e300, y = 0, weight 1e300, pos_weight 1e10 (γ = 0, sum): weight·pos_weight overflows",
-		func(in fuzz.Input) bool {
-			c := in.Config()
-			for k := range c.Weight {
-				if c.PosWeight != nil && k < len(c.PosWeight) && c.Weight[k]*c.PosWeight[k] > math.MaxFloat64 {
-					return true
-				}
-			}
-			return false
-		}},
-	{"vectorized", "element loss 5.7658e-317 where the exact one is 5.8743e-317 (219656 ulp): x = −742.02, y = 0, weight 1.06e6, γ = 1.4e-76 (linear, sum; fuzz/testdata/fuzz/FuzzElement/0b9c5b86d3697951); sp(x) = e^x is rounded to a subnormal before the weight scales it up",
-		func(in fuzz.Input) bool {
-			c, b := in.Config(), in.Batch()
-			big := false
-			for _, w := range append(append([]float64(nil), c.Weight...), c.PosWeight...) {
-				big = big || w > 1
-			}
-			for _, x := range b.Logits {
-				if a := math.Abs(x); big && a > 708 && a < 746 {
-					return true
-				}
-			}
-			return false
-		}},
-	{"vectorized", "element loss 0 where the exact one is 5.93e-85: x = −1.06e306, y = 1, weight 1.4e-76, pos_weight 4.0e-315, γ = 1.4e-76 (linear, sum; fuzz/testdata/fuzz/FuzzElement/7b681acd80197d0d); weight·pos_weight underflows before sp(−x) scales it up",
-		func(in fuzz.Input) bool {
-			c := in.Config()
-			for k := range c.Weight {
-				if c.PosWeight == nil || k >= len(c.PosWeight) {
-					continue
-				}
-				if w, pw := c.Weight[k], c.PosWeight[k]; w != 0 && pw != 0 && w*pw < 0x1p-1022 {
-					return true
-				}
-			}
-			return false
-		}},
-	{"vectorized", "large γ (README's known bug of q^γ = exp(γ·log q)): loss 109 ulp off at x = 103.97, y = 0, γ = 7.4e47, where q^γ = e^{−503} (linear, sum; fuzz/testdata/fuzz/FuzzElement/db8183ab14d1efb5)",
-		func(in fuzz.Input) bool {
-			c := in.Config()
-			for _, x := range in.Batch().Logits {
-				if c.Gamma*math.Log1p(math.Exp(-math.Abs(x))) > 64 {
-					return true
-				}
-			}
-			return false
-		}},
-	{"vectorized", "reduced mean with the positives normaliser and Σy < 1 (tiny soft targets): subnormal element losses are rounded before the division by D, 0.8% error at weight 2.4e-322, y = x = 1.4e-76 (fuzz/testdata/fuzz/FuzzElement/1d4fd64708b39075)",
-		tinyPositives},
-}
-
-// tinyPositives reports whether in is a mean over the positives with
-// Σy < 1 (on either path), where dividing by D magnifies the absolute
-// error of a subnormal intermediate into a relative one.
-func tinyPositives(in fuzz.Input) bool {
-	c, b, b32 := in.Config(), in.Batch(), in.Batch32()
-	s, s32 := 0.0, 0.0
-	for i := range b.Targets {
-		s, s32 = s+b.Targets[i], s32+float64(b32.Targets[i])
-	}
-	return c.Reduction == spec.Mean && c.Normalizer == spec.Positives && (s < 1 || s32 < 1)
-}
+}{}
 
 // subjects returns subs without, under -fuzz.known, those whose known bugs
 // match in's configuration (logged).

@@ -13,13 +13,17 @@
 //	         built-in set of hard cases and print a table with a verdict
 //	         per row; the first thing to run: go run ./cmd/focalcheck report
 //	eval     answer JSON-lines evaluation requests read from stdin
-//	fuzz     a fuzzing campaign, every target of ./fuzz/ for --execs runs, then a table (make fuzz)
+//	vectors  write the golden vector files of spec/vectors from the oracle
+//	verify   compare another implementation's outputs with the vectors and
+//	         say which conventions they match
+//	plot     draw the README figures
+//	fuzz     a fuzzing campaign: every target of ./fuzz/ for --execs
+//	         executions, then a table (make fuzz)
 //	zoo      run the property suite and the fuzz seeds on every faulty
 //	         variant of the bug zoo (internal/zoo) and print which check
 //	         kills each; exit status 1 if one survives: focalcheck zoo [--v]
 //
-// further commands (vectors, verify, plot) list themselves in
-// `focalcheck help`.
+// `focalcheck COMMAND --help` gives each command's flags.
 //
 // # report
 //

@@ -270,6 +270,12 @@ func expLog1p4(k *kernelConsts, z archsimd.Float64x4) (e, inv, lh, ll archsimd.F
 	lo2 := ee1.Add(ee2).Add(ee3).Sub(half.Mul(fsqe)).Add(tl).Add(kk.MulAdd(k.ln2Lo, c.Mul(inv)))
 	lh = h3.Add(lo2)
 	ll = lo2.Sub(lh.Sub(h3))
+	// Below 2^-32, the series e + (el - e²/2), as in log1pDW.
+	small := e.Less(k.tinyE)
+	sl := el.Sub(half.Mul(e).Mul(e))
+	sh := e.Add(sl)
+	lh = sh.Merge(lh, small)
+	ll = sl.Sub(sh.Sub(e)).Merge(ll, small)
 	return e, inv, lh, ll
 }
 
@@ -378,18 +384,18 @@ func scan64(x, y []float64) (float64, bool) {
 // written as literals and broadcast once per chunk rather than once per
 // vector (see expLog1p for the constants).
 type kernelConsts struct {
-	zero, one, half, two, quarterNeg, sqrt2, c750, under, bias archsimd.Float64x4
-	gam, ap, an, d                                             archsimd.Float64x4
-	log2e, ln2Hi, negLn2Hi, ln2Lo, negLn2Lo                    archsimd.Float64x4
-	e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14        archsimd.Float64x4 // 1/n!
-	lg1, lg2, lg3, lg4, lg5, lg6, lg7                          archsimd.Float64x4
+	zero, one, half, two, quarterNeg, sqrt2, c750, under, bias, tinyE archsimd.Float64x4
+	gam, ap, an, d                                                    archsimd.Float64x4
+	log2e, ln2Hi, negLn2Hi, ln2Lo, negLn2Lo                           archsimd.Float64x4
+	e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14               archsimd.Float64x4 // 1/n!
+	lg1, lg2, lg3, lg4, lg5, lg6, lg7                                 archsimd.Float64x4
 }
 
 func newKernelConsts(p *params) kernelConsts {
 	b := archsimd.BroadcastFloat64x4
 	k := kernelConsts{
 		zero: b(0), one: b(1), half: b(0.5), two: b(2), quarterNeg: b(-0.25),
-		sqrt2: b(1.4142135623730951), c750: b(-750), under: b(-746), bias: b(0x1p52 + 1023),
+		sqrt2: b(1.4142135623730951), c750: b(-750), under: b(-746), bias: b(0x1p52 + 1023), tinyE: b(0x1p-32),
 		gam: b(p.gamma), ap: b(p.ap[0]), an: b(p.an[0]), d: b(p.d),
 		log2e: b(1.4426950408889634),
 		ln2Hi: b(6.93147180369123816490e-01), negLn2Hi: b(-6.93147180369123816490e-01),

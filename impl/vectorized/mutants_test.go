@@ -6,6 +6,7 @@ package vectorized_test
 // docs/mutants.md.
 
 import (
+	"math"
 	"math/big"
 	"math/rand/v2"
 	"testing"
@@ -172,5 +173,91 @@ func TestSplitModulatorLowWord(t *testing.T) {
 				t.Errorf("x=%v y=%v: grad %v, exact %v: %v ulp", xt, y, got.Grad[0], want.Grad[0], d)
 			}
 		}
+	}
+}
+
+// TestValidateEveryChunk checks that the parallel data scan of Evaluate
+// covers the whole batch: a NaN logit, a target of 2 or a CB-by-label row
+// with two positives in the last of four chunks must give the error
+// spec.Validate gives, and the Σy it returns for the positives normaliser
+// must be the whole batch's: with Mean over Positives, ∂L/∂x_i =
+// W·f′(x_i)/Σy, checked as grad(mean)·Σy against grad(sum) within 2 ulp
+// (each gradient is rounded once from the same W·f′; the division by Σy
+// and the multiplication back add one rounding each).
+//
+// Kills, in scanData: `lo := k * step` → `lo := k / step`, which makes
+// every chunk scan the first and leaves the rest of the batch unchecked.
+func TestValidateEveryChunk(t *testing.T) {
+	const classes, n = 3, 3 * 21846 // 65538 elements: 4 chunks of 16383
+	base := func() ([]float64, []float64) {
+		x := make([]float64, n)
+		y := make([]float64, n)
+		for i := range x {
+			x[i] = float64(i%7) - 3
+		}
+		for r := range n / classes {
+			y[r*classes+r%classes] = 1
+		}
+		return x, y
+	}
+	for _, c := range []struct {
+		reason string
+		edit   func(x, y []float64)
+		cfg    spec.Config
+	}{
+		{"NaN logit in the last chunk", func(x, _ []float64) { x[n-4] = math.NaN() }, spec.Config{Gamma: 2}},
+		{"target 2 in the last chunk", func(_, y []float64) { y[n-2] = 2 }, spec.Config{Gamma: 2}},
+		{"two positives in the last row, CB by label", func(_, y []float64) { y[n-1], y[n-2], y[n-3] = 1, 1, 0 },
+			spec.Config{Gamma: 2, CB: &spec.CB{Beta: 0.9, Counts: []float64{1, 2, 3}, Apply: spec.CBLabel}}},
+	} {
+		x, y := base()
+		c.edit(x, y)
+		b := spec.Batch{Classes: classes, Logits: x, Targets: y}
+		var r spec.Result
+		want := spec.Validate(&c.cfg, b)
+		got := (vectorized.Evaluator{Workers: 1}).Evaluate(&c.cfg, b, &r)
+		if want == nil || got == nil || got.Error() != want.Error() {
+			t.Errorf("%s: Evaluate returns %v, spec.Validate %v", c.reason, got, want)
+		}
+	}
+	x, y := base()
+	b := spec.Batch{Classes: classes, Logits: x, Targets: y}
+	var sum, mean spec.Result
+	cfg := spec.Config{Gamma: 2, Reduction: spec.Sum}
+	if err := (vectorized.Evaluator{Workers: 1}).Evaluate(&cfg, b, &sum); err != nil {
+		t.Fatal(err)
+	}
+	cfg = spec.Config{Gamma: 2, Reduction: spec.Mean, Normalizer: spec.Positives}
+	if err := (vectorized.Evaluator{Workers: 1}).Evaluate(&cfg, b, &mean); err != nil {
+		t.Fatal(err)
+	}
+	const positives = n / classes
+	for i := range x {
+		if d := ulp.Dist(mean.Grad[i]*positives, sum.Grad[i]); d > 2 {
+			t.Fatalf("grad[%d]: mean over positives %v × Σy = %v, sum %v: %v ulp", i, mean.Grad[i], mean.Grad[i]*positives, sum.Grad[i], d)
+		}
+	}
+}
+
+// TestMeanOfOverflowingSum checks the mean of element losses whose sum
+// overflows float64: four elements with x = −MaxFloat64/2, y = 1, γ = 0
+// have loss sp(−x) = MaxFloat64/2 each (exactly, e^x underflows), their
+// sum 2·MaxFloat64 is beyond the range, and the mean over the 4 elements
+// is MaxFloat64/2, a float64 (the package comment promises a finite mean
+// here). Within Contract.Reduced.
+//
+// Kills, in run and rescaledSum: `s * 0x1p64` → `s / 0x1p64`,
+// `p.w[k]*cbw*0x1p-64` → `…/0x1p-64` (off by 2^128, or infinite).
+func TestMeanOfOverflowingSum(t *testing.T) {
+	const half = math.MaxFloat64 / 2
+	x := []float64{-half, -half, -half, -half}
+	y := []float64{1, 1, 1, 1}
+	cfg := spec.Config{Gamma: 0, Reduction: spec.Mean}
+	var r spec.Result
+	if err := (vectorized.Evaluator{Workers: 1}).Evaluate(&cfg, spec.Batch{Classes: 1, Logits: x, Targets: y}, &r); err != nil {
+		t.Fatal(err)
+	}
+	if d := ulp.Dist(r.Loss, half); d > vectorized.Contract.Reduced {
+		t.Errorf("mean loss %v, want MaxFloat64/2 = %v: %v ulp", r.Loss, half, d)
 	}
 }

@@ -25,6 +25,16 @@ func portable[F float32 | float64](p *params, start int, x, y, loss, grad []F) f
 				cbw = labelWeight(p, start+i)
 			}
 		}
+		if p.dExp != 0 {
+			// A mean over D = dm·2^-dExp < 1: the gradient and this
+			// chunk's sum carry the factor 2^dExp before the one
+			// rounding (run divides the sum by dm).
+			lw, gw := elemWide(p, c, p.w[c]*cbw, float64(x[i]), float64(y[i]))
+			loss[i], grad[i] = F(lw.toF()), F(gw.scale(p.dExp).toF()/p.dm)
+			s, comp = add2(s, comp, lw.scale(p.dExp).toF())
+			c++
+			continue
+		}
 		l, g := elem(p, c, p.w[c]*cbw, float64(x[i]), float64(y[i]))
 		if p.reduction == spec.Mean {
 			g /= p.d
@@ -57,11 +67,15 @@ func labelWeight(p *params, row int) float64 {
 
 // elem returns the element loss l = W·f and its derivative W·f′ for one
 // element of column c, before the normaliser. The bounded factors are
-// multiplied first, and sp(±x) last, so that no intermediate overflows
-// when the result does not; when the products of the weights (W·α_t·pw·y_s
-// and W·α_t·(1-y_s), or W·α₊·pw·y_s and W·α₋·(1-y_s) for split) are tiny
-// they are formed scaled by 2^600 and the results scaled back, so that no
-// intermediate underflows to a subnormal when the result is normal.
+// multiplied first, and sp(±x) last. The plain float64 computation is kept
+// when every intermediate is safe: a = |x| ≤ 700 (e^{-a}, σ and sp(±x)
+// normal), each nonzero weight product (W·α_t·pw·y_s and W·α_t·(1-y_s), or
+// W·α₊·pw·y_s and W·α₋·(1-y_s) for split) in [2^-960, 2^1000], its product
+// with the modulator at least 2^-1000, and l and l′ finite. Otherwise the
+// element takes elemWide, whose factors carry their exponents apart and
+// which rounds once, so that no intermediate passes through a subnormal or
+// overflows (nor gives ∞·0 = NaN) when the result is a normal number;
+// these checks cost a few comparisons on the common path.
 //
 // The smoothed targets follow SPEC.md §1 with their complements computed
 // by the same formula, 1-y' = (1-y)(1-ε) + ε/2, not as 1 - fl(y'), which
@@ -80,6 +94,9 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 		}
 	}
 	a := math.Abs(x)
+	if a > 700 { // e^{-a} < 2^-1009
+		return wideF(p, c, W, x, y)
+	}
 	e, lh, ll := expLog1p(a)
 	inv := 1 / (1 + e)
 	var s, t float64 // σ(x), σ(-x)
@@ -107,15 +124,29 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 			mt = powLog(gamma, -spp, -sppLo)
 			ms = powLog(gamma, -spn, -spnLo)
 		}
-		cpos, cneg := W*ap*pw*ys, W*an*ysc
-		sc := 1.0
-		if tiny(cpos, cneg) {
-			cpos, cneg, sc = prod600(W, ap, pw, ys), prod600(W, an, ysc, 1), 0x1p-600
+		cpos, cneg := 0.0, 0.0
+		if ap != 0 && pw != 0 && ys != 0 {
+			cpos = W * ap * pw * ys
+			if !safe(cpos) {
+				return wideF(p, c, W, x, y)
+			}
+		}
+		if an != 0 && ysc != 0 {
+			cneg = W * an * ysc
+			if !safe(cneg) {
+				return wideF(p, c, W, x, y)
+			}
 		}
 		fp, fn := cpos*mt, cneg*ms
+		if (cpos != 0 && fp < 0x1p-1000) || (cneg != 0 && fn < 0x1p-1000) {
+			return wideF(p, c, W, x, y)
+		}
 		l = fp*spn + fn*spp
 		dl = -fp*(gamma*s*spn+t) + fn*(gamma*t*spp+s)
-		return l * sc, dl * sc
+		if l-l != 0 || dl-dl != 0 {
+			return wideF(p, c, W, x, y)
+		}
+		return l, dl
 	}
 	at := ap*ym + an*ymc
 	if at == 0 { // a zero factor times a cross-entropy that overflowed
@@ -130,68 +161,45 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 	case ym == 0:
 		mod, r = powLog(gamma, -spn, -spnLo), t
 	default:
-		switch p.soft {
-		case spec.Linear:
-			q := ym*t + ymc*s
-			mod = math.Pow(q, gamma)
-			r = (ymc - ym) * (s * t / q)
-		case spec.Geometric:
-			g := ym*spp + ymc*spn
-			mod = math.Exp(-gamma * g)
-			// y_m - t = s - (1-y_m): the form without cancellation
-			// against 1 on each side.
-			if ym > 0.5 {
-				r = ymc - s
-			} else {
-				r = t - ym
-			}
-		default: // ExpCE
-			ce0 := ym*spn + ymc*spp
-			mod = math.Pow(-math.Expm1(-ce0), gamma)
-			// s - y_m = (1-y_m) - t
-			d := s - ym
-			if ym > 0.5 {
-				d = ymc - t
-			}
-			r = d / math.Expm1(ce0)
+		mod, r = softMod(p.soft, gamma, ym, ymc, s, t, spp, spn)
+	}
+	kp, kn := 0.0, 0.0
+	if pw != 0 && ys != 0 {
+		kp = W * at * pw * ys
+		if !safe(kp) {
+			return wideF(p, c, W, x, y)
 		}
 	}
-	kp, kn, sc := W*at*pw*ys, W*at*ysc, 1.0
-	if tiny(kp, kn) {
-		kp, kn, sc = prod600(W, at, pw, ys), prod600(W, at, ysc, 1), 0x1p-600
+	if ysc != 0 {
+		kn = W * at * ysc
+		if !safe(kn) {
+			return wideF(p, c, W, x, y)
+		}
 	}
 	cp, cn := kp*mod, kn*mod // l = cp·sp(-x) + cn·sp(x)
-	if cp == 0 && cn == 0 {
-		return 0, 0
+	if (kp != 0 && cp < 0x1p-1000) || (kn != 0 && cn < 0x1p-1000) {
+		return wideF(p, c, W, x, y)
 	}
 	l = cp*spn + cn*spp
 	// l' = cn·s - cp·t + γ·r·l, grouped by coefficient so that no rounded
 	// (possibly subnormal) l enters it; r = 0 where σ underflows.
 	gr := gamma * r
 	dl = cn*(s+gr*spp) - cp*(t-gr*spn)
-	return l * sc, dl * sc
-}
-
-// tiny reports whether a nonzero coefficient is below 2^-960, where it
-// keeps fewer than 53 bits or comes close, while both are below 2^-600:
-// then 2^600 times either, times sp ≤ 2^1024, stays finite.
-func tiny(a, b float64) bool {
-	small := (a > 0 && a < 0x1p-960) || (b > 0 && b < 0x1p-960)
-	return small && max(a, b) < 0x1p-600
-}
-
-// prod600 returns a·b·c·d·2^600 without an intermediate underflow: the
-// mantissas are multiplied (each in [½,1), the product above 2^-4) and the
-// exponents added; it rounds once, at the end.
-func prod600(a, b, c, d float64) float64 {
-	if a == 0 || b == 0 || c == 0 || d == 0 {
-		return 0
+	if l-l != 0 || dl-dl != 0 { // ±Inf or NaN: let the careful path tell
+		return wideF(p, c, W, x, y)
 	}
-	fa, ea := math.Frexp(a)
-	fb, eb := math.Frexp(b)
-	fc, ec := math.Frexp(c)
-	fd, ed := math.Frexp(d)
-	return math.Ldexp(fa*fb*fc*fd, ea+eb+ec+ed+600)
+	return l, dl
+}
+
+// safe reports whether a nonzero coefficient is in [2^-960, 2^1000], where
+// its products with the modulator (checked apart) and sp ≤ 2^1024 neither
+// pass through a subnormal nor overflow unless the result does.
+func safe(k float64) bool { return k >= 0x1p-960 && k <= 0x1p1000 }
+
+// wideF is elemWide rounded to float64.
+func wideF(p *params, c int, W, x, y float64) (l, dl float64) {
+	lw, dw := elemWide(p, c, W, x, y)
+	return lw.toF(), dw.toF()
 }
 
 // powLog returns exp(γ·(hi+lo)) for a logarithm hi+lo ≤ 0 given as a
@@ -205,4 +213,36 @@ func powLog(gamma, hi, lo float64) float64 {
 	zl := math.FMA(gamma, hi, -zh) + gamma*lo
 	v := math.Exp(zh)
 	return v + v*zl
+}
+
+// softMod returns the modulator and the factor r of γ·CE in the gradient's
+// bracket for a soft target 0 < y_m < 1 (y_m + ymc = 1), from σ(x) = s,
+// σ(-x) = t and sp(±x).
+func softMod(soft spec.Soft, gamma, ym, ymc, s, t, spp, spn float64) (mod, r float64) {
+	switch soft {
+	case spec.Linear:
+		q := ym*t + ymc*s
+		mod = math.Pow(q, gamma)
+		r = (ymc - ym) * (s * t / q)
+	case spec.Geometric:
+		g := ym*spp + ymc*spn
+		mod = math.Exp(-gamma * g)
+		// y_m - t = s - (1-y_m): the form without cancellation
+		// against 1 on each side.
+		if ym > 0.5 {
+			r = ymc - s
+		} else {
+			r = t - ym
+		}
+	default: // ExpCE
+		ce0 := ym*spn + ymc*spp
+		mod = math.Pow(-math.Expm1(-ce0), gamma)
+		// s - y_m = (1-y_m) - t
+		d := s - ym
+		if ym > 0.5 {
+			d = ymc - t
+		}
+		r = d / math.Expm1(ce0)
+	}
+	return mod, r
 }

@@ -53,8 +53,24 @@ func expLog1p(a float64) (e, lh, ll float64) {
 	if a > 745.2 {
 		return 0, 0, 0
 	}
+	eh, el, k := expParts(a)
+	// 2^k in two factors, so that a subnormal e is rounded once.
+	k1 := math.Floor(k * 0.5)
+	k2 := k - k1
+	f1 := math.Float64frombits(uint64(int64(k1)+1023) << 52)
+	f2 := math.Float64frombits(uint64(int64(k2)+1023) << 52)
+	e = eh * f1 * f2
+	el = el * f1 * f2
+	lh, ll = log1pDW(e, el)
+	return e, lh, ll
+}
+
+// expParts returns e^{-a} = (eh + el)·2^k for 0 ≤ a < 2^19 (eh + el in
+// [½, 2], a double-word; see expLog1p for the method), before the scaling
+// by 2^k, so that the careful path can keep e^{-a} below the float64 range.
+func expParts(a float64) (eh, el, k float64) {
 	z := -a
-	k := math.RoundToEven(z * 1.4426950408889634)
+	k = math.RoundToEven(z * 1.4426950408889634)
 	r1 := z - k*6.93147180369123816490e-01 // exact
 	p := k * 1.90821492927058770002e-10
 	pe := math.FMA(k, 1.90821492927058770002e-10, -p)
@@ -78,21 +94,21 @@ func expLog1p(a float64) (e, lh, ll float64) {
 	s1, e1 := fastTwoSum(1, rh)
 	s2, e2 := fastTwoSum(s1, 0.5*sq)
 	lo := e1 + e2 + 0.5*sqe + tail + rl*s2
-	eh, el := fastTwoSum(s2, lo)
-	// 2^k in two factors, so that a subnormal e is rounded once.
-	k1 := math.Floor(k * 0.5)
-	k2 := k - k1
-	f1 := math.Float64frombits(uint64(int64(k1)+1023) << 52)
-	f2 := math.Float64frombits(uint64(int64(k2)+1023) << 52)
-	e = eh * f1 * f2
-	el = el * f1 * f2
-	lh, ll = log1pDW(e, el)
-	return e, lh, ll
+	eh, el = fastTwoSum(s2, lo)
+	return eh, el, k
 }
 
 // log1pDW returns lh + ll = log1p(e + el) for e ∈ [0,1], |el| ≤ ulp(e)
 // (see expLog1p for the method and the error).
+//
+// Below 2^-32 the series is used instead, lh + ll = e + (el - e²/2) (the
+// next term, e³/3, is below 2^-64·e): the general form rounds e + el to
+// one float64 there (w = 1), a relative error of 2^-53 in l that the
+// modulator multiplies by γ·l (109 ulp at γ = 7.4e47, x = 103.97).
 func log1pDW(e, el float64) (lh, ll float64) {
+	if e < 0x1p-32 {
+		return fastTwoSum(e, el-0.5*e*e)
+	}
 	w := 1 + e
 	c := e - (w - 1) // exact: w - 1 is exact and |e - (w-1)| ≤ ulp(w)/2
 	c += el

@@ -10,13 +10,16 @@
 //	q^γ   = exp(γ·log q), log q = -sp(±x)
 //
 // l is computed as a double-word with an absolute error below 2^-58.5
-// (expLog1p: e^{-a} and log1p as double-words), and γ·log q is carried as a
+// (expLog1p: e^{-a} and log1p as double-words; below e = 2^-32 as the
+// series e - e²/2, so that l keeps the relative accuracy of the double-word
+// e^{-a} when γ·l is large however small l is), and γ·log q is carried as a
 // double-word (FMA), so that the modulator's relative error stays near
 // γ·2^-58.5 + 1 ulp instead of γ·2^-53 (11 ulp at γ = 50 with a plain
 // float64 l). Every element is computed in float64; the float32 path
 // widens its float32 inputs and rounds each result once to float32. Built
 // with GOEXPERIMENT=simd on amd64 with AVX2 and FMA, the common configs
-// (linear semantics, scalar or no α, no ε, weight, pos_weight or CB) take
+// (linear semantics, scalar or no α, no ε, weight, pos_weight or CB, no
+// mean over Σy < 1) take
 // the archsimd kernel (4×float64 lanes, for both dtypes) for every element
 // with a binary target, whatever its position, so that permuting rows
 // permutes the results exactly; soft targets and the other configs take
@@ -63,6 +66,15 @@
 //	±Inf only where the exact loss exceeds the largest float
 //	exp arguments are clamped before the polynomial; underflow gives 0
 //	a zero weight, α_t or modulator gives a zero loss and gradient
+//	extreme factors (|x| > 700, weight products outside [2^-960, 2^1000],
+//	a modulator that makes them subnormal, an infinite result) take a
+//	careful element path (elemWide) with the exponents carried apart, so
+//	that a normal result never passes through a subnormal or an overflow
+//	a mean over D = Σy < 1 takes that path for every element, the factor
+//	1/D applied before the one rounding of the gradient and, as 2^k with
+//	D = m·2^-k, before that of each chunk sum (divided by m at the end)
+//	soft targets strictly between 0 and 1 on the careful path keep the
+//	float64 modulator of elem (it may be subnormal: not widened)
 package vectorized
 
 import (
@@ -199,7 +211,9 @@ type params struct {
 	t32       []float32 // t64, t32 is set)
 	reduction spec.Reduction
 	d         float64 // mean's normaliser (1 otherwise)
-	simple    bool    // a config the SIMD kernels cover
+	dExp      int     // for a mean over 0 < D < 1, D = dm·2^-dExp (else 0)
+	dm        float64
+	simple    bool // a config the SIMD kernels cover
 }
 
 // newParams resolves cfg for a batch of n elements in rows of classes;
@@ -260,11 +274,18 @@ func newParams(cfg *spec.Config, classes, n int, sumY float64, round32 bool) *pa
 			}
 		}
 	}
+	if p.d > 0 && p.d < 1 {
+		fr, ex := math.Frexp(p.d)
+		p.dm, p.dExp = fr, -ex
+		if p.dExp == 0 { // D in [½, 1): scale by 2 all the same
+			p.dm, p.dExp = 2*fr, 1
+		}
+	}
 	// The SIMD kernels form α_t·q^γ unscaled: an α below 2^-900 (where
 	// that product may be subnormal while the loss is not) takes elem.
 	p.simple = cfg.Soft == spec.Linear && cfg.LabelSmoothing == 0 &&
 		(cfg.Alpha == nil || (len(cfg.Alpha) == 1 && (cfg.Alpha[0] == 0 || cfg.Alpha[0] >= 0x1p-900))) &&
-		cfg.Weight == nil && cfg.PosWeight == nil && cfg.CB == nil && classes >= 1
+		cfg.Weight == nil && cfg.PosWeight == nil && cfg.CB == nil && classes >= 1 && p.dExp == 0
 	return p
 }
 
@@ -338,6 +359,11 @@ func run[F float32 | float64](workers int, p *params, x, y, loss, grad []F) floa
 		s, c = add2(s, c, v)
 	}
 	s += c
+	if p.dExp != 0 {
+		// The chunk sums are 2^dExp·Σl; an overflow there is one of the
+		// mean Σl/D ≥ 2^dExp·Σl as well.
+		return s / p.dm
+	}
 	if math.IsInf(s, 0) {
 		// Some element losses, or their sum, overflowed; the mean may
 		// still be finite. Sum again with every weight scaled by 2^-64.
