@@ -30,14 +30,20 @@ func portable[F float32 | float64](p *params, start int, x, y, loss, grad []F) f
 			// chunk's sum carry the factor 2^dExp before the one
 			// rounding (run divides the sum by dm).
 			lw, gw := elemWide(p, c, p.w[c]*cbw, float64(x[i]), float64(y[i]))
-			loss[i], grad[i] = F(lw.toF()), F(gw.scale(p.dExp).toF()/p.dm)
+			loss[i], grad[i] = F(lw.toF()), F(gw.scale(p.dExp).div(p.dm).toF())
 			s, comp = add2(s, comp, lw.scale(p.dExp).toF())
 			c++
 			continue
 		}
 		l, g := elem(p, c, p.w[c]*cbw, float64(x[i]), float64(y[i]))
 		if p.reduction == spec.Mean {
-			g /= p.d
+			if math.IsInf(g, 0) {
+				// W·f′ overflowed; W·f′/D may not.
+				_, gw := elemWide(p, c, p.w[c]*cbw, float64(x[i]), float64(y[i]))
+				g = gw.div(p.d).toF()
+			} else {
+				g /= p.d
+			}
 		}
 		loss[i], grad[i] = F(l), F(g)
 		s, comp = add2(s, comp, l)
