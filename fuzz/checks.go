@@ -652,29 +652,10 @@ func scales(cfg *spec.Config, b spec.Batch) ([]float64, float64) {
 	if cfg.CB != nil {
 		w = cbApprox(cfg.CB)
 	}
-	d := denom(cfg, b)
+	d := ulp.Denominator(cfg, b)
 	out := make([]float64, len(b.Logits))
 	for i, x := range b.Logits {
-		c := i % b.Classes
-		W, pw := 1.0, 1.0
-		if cfg.Weight != nil {
-			W = cfg.Weight[c]
-		}
-		if cfg.PosWeight != nil {
-			pw = cfg.PosWeight[c]
-		}
-		if w != nil {
-			k := c
-			if cfg.CB.Apply == spec.CBLabel {
-				r := i / b.Classes
-				for j := range b.Classes {
-					if b.Targets[r*b.Classes+j] == 1 {
-						k = j
-					}
-				}
-			}
-			W *= w[k]
-		}
+		W, pw := ulp.ElementWeight(cfg, b, w, i)
 		out[i] = ulp.SoftScale(W, pw, cfg.Gamma, x, d)
 	}
 	return out, d
@@ -698,25 +679,4 @@ func cbApprox(cb *spec.CB) []float64 {
 		}
 	}
 	return w
-}
-
-// denom is the mean's normaliser D of SPEC.md §5, 1 for sum and none.
-func denom(cfg *spec.Config, b spec.Batch) float64 {
-	if cfg.Reduction != spec.Mean {
-		return 1
-	}
-	switch cfg.Normalizer {
-	case spec.Rows:
-		return float64(len(b.Logits) / b.Classes)
-	case spec.Positives, spec.PositivesGuarded:
-		s := 0.0
-		for _, y := range b.Targets {
-			s += y
-		}
-		if cfg.Normalizer == spec.PositivesGuarded {
-			s = math.Max(1, s)
-		}
-		return s
-	}
-	return float64(len(b.Logits))
 }

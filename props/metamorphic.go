@@ -167,7 +167,7 @@ func ReductionConsistency(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
 			sumS += ls[i]
 		}
 		n := float64(len(rn.Losses))
-		d := denom(&k.Cfg, k.B)
+		d := ulp.Denominator(&k.Cfg, k.B)
 		tol := (c.Reduced+1)*ulpOf(s) + (n+c.Loss)*0x1p-52*s
 		tolMean := tol/d + (c.Reduced+1)*ulpOf(s/d)
 		if !isBinary(&k.Cfg, k.B) || math.IsInf(c.Reduced, 1) || math.IsInf(c.Loss, 1) {
@@ -404,7 +404,7 @@ func ReductionConsistency32(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
 		}
 		d := 1.0
 		if red == spec.Mean {
-			d = denom(&k.Cfg, b64)
+			d = ulp.Denominator(&k.Cfg, b64)
 		}
 		want := float32(s / d)
 		if !ulp.Alike(float64(r.Loss), float64(want)) && ulp.Dist32(r.Loss, want) > c.Reduced32+2 {

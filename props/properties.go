@@ -106,7 +106,7 @@ func Gamma0IsBCE(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
 				nanFree(t, &k.Cfg, k.B, i, r.Losses[i], r.Grad[i])
 				continue
 			}
-			W, pw := elemWeight(&k.Cfg, k.B, w, i)
+			W, pw := ulp.ElementWeight(&k.Cfg, k.B, w, i)
 			l, g := bce(&k.Cfg, x, k.B.Targets[i], W, pw, i%k.B.Classes)
 			s := ulp.SoftScale(W, pw, 0, x, 1)
 			if !close64(r.Losses[i], l, c.Loss+8, c.SoftRel+16*0x1p-52, s, elemBinary(&k.Cfg, k.B, i)) {
@@ -185,7 +185,7 @@ func NoNaN(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
 		for i := range k.B.Logits {
 			sumS += sc[i]
 		}
-		d := denom(&k.Cfg, k.B)
+		d := ulp.Denominator(&k.Cfg, k.B)
 		for i, x := range k.B.Logits {
 			nanFree(t, &k.Cfg, k.B, i, r.Losses[i], r.Grad[i])
 			big := sc[i]*d >= math.MaxFloat64/2
@@ -227,7 +227,7 @@ func NoNaN32(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
 		for i, x := range b.Logits {
 			for j, v := range []float32{r.Losses[i], r.Grad[i], r.Loss} {
 				in := math.Abs(float64(x)) <= c.Domain32
-				big := sc[i]*denom(&k.Cfg, k.B) >= math.MaxFloat32/2
+				big := sc[i]*ulp.Denominator(&k.Cfg, k.B) >= math.MaxFloat32/2
 				if j == 2 {
 					in, big = inDom, sumS >= math.MaxFloat32/2
 				}

@@ -99,54 +99,6 @@ func eval32(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch32) spec
 	return r
 }
 
-// elemWeight returns W = weight_c·cb of element i and its pos_weight, with
-// the CB weights w (nil without CB).
-func elemWeight(cfg *spec.Config, b spec.Batch, w []float64, i int) (W, pw float64) {
-	c := i % b.Classes
-	W, pw = 1, 1
-	if cfg.Weight != nil {
-		W = cfg.Weight[c]
-	}
-	if cfg.PosWeight != nil {
-		pw = cfg.PosWeight[c]
-	}
-	if w != nil {
-		k := c
-		if cfg.CB.Apply == spec.CBLabel {
-			r := i / b.Classes
-			for j := range b.Classes {
-				if b.Targets[r*b.Classes+j] == 1 {
-					k = j
-				}
-			}
-		}
-		W *= w[k]
-	}
-	return W, pw
-}
-
-// denom returns the mean's normaliser D (1 for Sum and None).
-func denom(cfg *spec.Config, b spec.Batch) float64 {
-	if cfg.Reduction != spec.Mean {
-		return 1
-	}
-	n := len(b.Logits)
-	switch cfg.Normalizer {
-	case spec.Rows:
-		return float64(n / b.Classes)
-	case spec.Positives, spec.PositivesGuarded:
-		s := 0.0
-		for _, y := range b.Targets {
-			s += y
-		}
-		if cfg.Normalizer == spec.PositivesGuarded {
-			s = math.Max(1, s)
-		}
-		return s
-	}
-	return float64(n)
-}
-
 // scales returns the SoftScale S of every element's derivative: with the
 // mean's D, since the gradient is W·f′/D. The element losses are not
 // divided by D: their scale is lossScales.
@@ -158,10 +110,10 @@ func scales(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch) []floa
 			t.Fatalf("CBWeights: %v", err)
 		}
 	}
-	d := denom(cfg, b)
+	d := ulp.Denominator(cfg, b)
 	out := make([]float64, len(b.Logits))
 	for i, x := range b.Logits {
-		W, pw := elemWeight(cfg, b, w, i)
+		W, pw := ulp.ElementWeight(cfg, b, w, i)
 		out[i] = ulp.SoftScale(W, pw, cfg.Gamma, x, d)
 	}
 	return out
@@ -170,7 +122,7 @@ func scales(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch) []floa
 // lossScales returns the SoftScale of every element loss (without D).
 func lossScales(t *rapid.T, e spec.Evaluator, cfg *spec.Config, b spec.Batch) []float64 {
 	s := scales(t, e, cfg, b)
-	d := denom(cfg, b)
+	d := ulp.Denominator(cfg, b)
 	for i := range s {
 		s[i] *= d
 	}

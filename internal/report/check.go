@@ -57,10 +57,7 @@ func Compare(c spec.Contract, f32 bool, cfg *spec.Config, cbw []float64, b spec.
 		dist = func(a, b float64) float64 { return ulp.Dist32(float32(a), float32(b)) }
 	}
 	e := Errors{Worst: -2}
-	d := 1.0
-	if cfg.Reduction == spec.Mean {
-		d = denominator(cfg, b)
-	}
+	d := ulp.Denominator(cfg, b)
 	gamma := cfg.Gamma
 	if f32 {
 		gamma = float64(float32(gamma))
@@ -93,12 +90,7 @@ func Compare(c spec.Contract, f32 bool, cfg *spec.Config, cbw []float64, b spec.
 			continue
 		}
 		e.Compared++
-		col := i % b.Classes
-		w := elementWeight(cfg, cbw, b, i)
-		pw := 1.0
-		if cfg.PosWeight != nil {
-			pw = cfg.PosWeight[col]
-		}
+		w, pw := ulp.ElementWeight(cfg, b, cbw, i)
 		s := w * (1 + pw) * (1 + gamma) * (1 + math.Abs(x))
 		sumS += s
 		y := b.Targets[i]
@@ -148,44 +140,4 @@ func ratio(err, bound float64) float64 {
 // softErr is |got-want| / (rel·(|want|+s)).
 func softErr(got, want, s, rel float64) float64 {
 	return ratio(math.Abs(got-want), rel*(math.Abs(want)+s))
-}
-
-// elementWeight is W = weight_c · cb of element i.
-func elementWeight(cfg *spec.Config, cbw []float64, b spec.Batch, i int) float64 {
-	col := i % b.Classes
-	w := 1.0
-	if cfg.Weight != nil {
-		w = cfg.Weight[col]
-	}
-	if cfg.CB != nil && cbw != nil {
-		k := col
-		if cfg.CB.Apply == spec.CBLabel {
-			row := i - col
-			for c := 0; c < b.Classes; c++ {
-				if b.Targets[row+c] == 1 {
-					k = c
-				}
-			}
-		}
-		w *= cbw[k]
-	}
-	return w
-}
-
-// denominator is D of the Mean reduction (SPEC.md §5).
-func denominator(cfg *spec.Config, b spec.Batch) float64 {
-	switch cfg.Normalizer {
-	case spec.Rows:
-		return float64(len(b.Logits) / b.Classes)
-	case spec.Positives, spec.PositivesGuarded:
-		s := 0.0
-		for _, y := range b.Targets {
-			s += y
-		}
-		if cfg.Normalizer == spec.PositivesGuarded {
-			s = math.Max(1, s)
-		}
-		return s
-	}
-	return float64(len(b.Logits))
 }
