@@ -429,6 +429,16 @@ func assemble(e *elem, at, mod, rho float64) (l, g float64) {
 	return l, g
 }
 
+// withMod returns l = W·α_t·mod·CE and l′ = W·α_t·(mod′·CE + mod·CE′)
+// with a variant's modulator mod and its derivative mod′, the rest
+// computed directly (ceTerms), in plain float64 products as the faulty
+// code they model computes them.
+func withMod(e *elem, mod, dmod float64) (l, g float64) {
+	at, ce, dce := ceTerms(e)
+	k := e.W() * at
+	return k * mod * ce, k * (dmod*ce + mod*dce)
+}
+
 // ceTerms returns α_t, the cross-entropy CE and its derivative CE′, each
 // computed directly (the variants' building block).
 func ceTerms(e *elem) (at, ce, dce float64) {

@@ -148,9 +148,7 @@ func geomBlog(e *elem) (l, g float64) {
 	ex := r(math.Exp(-x))
 	mod := r(math.Exp(r(r(-gm*ym*x) - r(gm*r(math.Log1p(ex))))))
 	dmod := r(mod * r(-gm*ym+r(gm*r(ex/r(1+ex)))))
-	at, ce, dce := ceTerms(e)
-	k := e.W() * at
-	return k * mod * ce, k * (dmod*ce + mod*dce)
+	return withMod(e, mod, dmod)
 }
 
 // chainRulePow is Z3/Z5: for the linear semantics, torchvision's
@@ -175,9 +173,7 @@ func chainRulePow(e *elem) (l, g float64) {
 	gq := r(gm * r(math.Pow(q, gm-1)))
 	gp := r(r(-gq*ym) + r(gq*r(1-ym)))
 	dmod := r(gp * r(p*r(1-p)))
-	at, ce, dce := ceTerms(e)
-	k := e.W() * at
-	return k * mod * ce, k * (dmod*ce + mod*dce)
+	return withMod(e, mod, dmod)
 }
 
 // expThenPow is Z6: for the split semantics, σ(∓x)^γ as
@@ -263,7 +259,7 @@ func ptFromCE(e *elem) (l, g float64) {
 		return refElem(e)
 	}
 	r, gm := e.r, e.gamma
-	at, ce, dce := ceTerms(e)
+	_, ce, dce := ceTerms(e)
 	pt := r(math.Exp(-ce))
 	u := r(1 - pt)
 	mod := r(math.Pow(u, gm))
@@ -271,8 +267,7 @@ func ptFromCE(e *elem) (l, g float64) {
 	if gm != 0 {
 		dmod = r(gm*r(math.Pow(u, gm-1))) * r(pt*dce)
 	}
-	k := e.W() * at
-	return k * mod * ce, k * (dmod*ce + mod*dce)
+	return withMod(e, mod, dmod)
 }
 
 // modSignError is C2: the modulator's derivative with the wrong sign
