@@ -291,6 +291,19 @@ func agree(p path, s, ref Subject, cfg *spec.Config, b64 spec.Batch, got, want r
 		}
 		return soft(a, w, scale)
 	}
+	return each(p, cfg, b64, got, want, sc, d, dom, [3]float64{ls + lr, gs + gr, rs + rr}, ok, "", ref.name())
+}
+
+// each holds got to want with ok(a, w, u, scale, binary) on every element
+// whose logit lies within dom (loss with ulp bound u[0] and term scale
+// sc[i]·d, derivative with u[1] and sc[i]) and, when every logit does, on
+// the reduced loss (u[2], Σ sc[i]; binary when every element is). It
+// returns what failed, naming got's values with the prefix gotWhat and
+// want's with wantWhat.
+func each(p path, cfg *spec.Config, b64 spec.Batch, got, want res, sc []float64, d, dom float64, u [3]float64, ok func(a, w, u, scale float64, bin bool) bool, gotWhat, wantWhat string) string {
+	msg := func(what string, a, w, u, scale float64, bin bool) string {
+		return fmt.Sprintf("%s%s %v, %s %v (%v ulp of float%d; ulp bound %v, binary %v, term scale %v)", gotWhat, what, a, wantWhat, w, p.dist(a, w), p.bits, u, bin, scale)
+	}
 	allIn, allBin, sum := true, cfg.LabelSmoothing == 0, 0.0
 	for i, x := range b64.Logits {
 		bin := isBinary(cfg, b64.Targets[i])
@@ -300,15 +313,15 @@ func agree(p path, s, ref Subject, cfg *spec.Config, b64 spec.Batch, got, want r
 			allIn = false
 			continue
 		}
-		if !ok(got.losses[i], want.losses[i], ls+lr, sc[i]*d, bin) {
-			return fmt.Sprintf("element %d: loss %v, %s %v (%v ulp; ulp bound %v, binary %v, term scale %v)", i, got.losses[i], ref.name(), want.losses[i], p.dist(got.losses[i], want.losses[i]), ls+lr, bin, sc[i]*d)
+		if !ok(got.losses[i], want.losses[i], u[0], sc[i]*d, bin) {
+			return fmt.Sprintf("element %d: ", i) + msg("loss", got.losses[i], want.losses[i], u[0], sc[i]*d, bin)
 		}
-		if !ok(got.grad[i], want.grad[i], gs+gr, sc[i], bin) {
-			return fmt.Sprintf("element %d: grad %v, %s %v (%v ulp; ulp bound %v, binary %v, term scale %v)", i, got.grad[i], ref.name(), want.grad[i], p.dist(got.grad[i], want.grad[i]), gs+gr, bin, sc[i])
+		if !ok(got.grad[i], want.grad[i], u[1], sc[i], bin) {
+			return fmt.Sprintf("element %d: ", i) + msg("grad", got.grad[i], want.grad[i], u[1], sc[i], bin)
 		}
 	}
-	if allIn && !ok(got.loss, want.loss, rs+rr, sum, allBin) {
-		return fmt.Sprintf("reduced loss %v, %s %v (%v ulp; ulp bound %v, binary %v, term scale %v)", got.loss, ref.name(), want.loss, p.dist(got.loss, want.loss), rs+rr, allBin, sum)
+	if allIn && !ok(got.loss, want.loss, u[2], sum, allBin) {
+		return msg("reduced loss", got.loss, want.loss, u[2], sum, allBin)
 	}
 	return ""
 }
@@ -359,7 +372,14 @@ func compare(p path, in Input, check string, cfg *spec.Config, b64 spec.Batch, w
 	var sc []float64
 	d := 1.0
 	if want == nil {
-		sc, d = scales(cfg, b64)
+		w, err := seedMemo(ref, check+" weights", in, func() (res, error) {
+			w, err := cbWeights(ref.Eval, cfg)
+			return res{losses: w}, err
+		})
+		if err != nil {
+			return fail(ref, err.Error())
+		}
+		sc, d = scales(cfg, b64, w.losses)
 	}
 	rr, err := seedMemo(ref, check, in, func() (res, error) { return run(ref.Eval) })
 	if msg, done := errorCheck(err, want); done {
@@ -425,7 +445,7 @@ func Float32(in Input, subs ...Subject) error {
 		if err != nil {
 			return fail(err.Error())
 		}
-		sc, d := scales(c64, b64)
+		sc, d := scales(c64, b64, nil) // c64 has its CB weights folded in
 		if msg := sane(path32, r32, b64.Logits, sc, d, s.domain(path32)); msg != "" {
 			return fail(msg)
 		}
@@ -443,39 +463,21 @@ func Float32(in Input, subs ...Subject) error {
 		dom := math.Min(c.Domain, c.Domain32)
 		ok := func(a, w, u, scale float64, bin bool) bool {
 			w32 := float64(float32(w))
-			if ulp.Alike(a, w32) || ulp.Dist32(float32(a), float32(w32)) <= 1 {
+			dist := path32.dist(a, w32)
+			if ulp.Alike(a, w32) || dist <= 1 {
 				return true
 			}
 			if bin && !math.IsInf(u, 1) {
-				return ulp.Dist32(float32(a), float32(w32)) <= u
+				return dist <= u
 			}
-			if ulp.Dist32(float32(a), float32(w32)) <= 2 {
+			if dist <= 2 {
 				return true
 			}
 			x := refBound(w, c.SoftRel, scale) * (1 + 0x1p-23)
 			return math.Abs(a-w) <= (c.SoftRel32+c.SoftRel+0x1p-23)*(x+scale)
 		}
-		allIn, allBin, sum := true, c64.LabelSmoothing == 0, 0.0
-		for i, x := range b64.Logits {
-			bin := isBinary(c64, b64.Targets[i])
-			allBin = allBin && bin
-			sum += sc[i]
-			if math.Abs(x) > dom {
-				allIn = false
-				continue
-			}
-			if !ok(r32.losses[i], r64.losses[i], c.Loss32+1, sc[i]*d, bin) {
-				return fail(fmt.Sprintf("element %d: float32 loss %v, float64 %v (%v ulp of float32; bound %v, binary %v)",
-					i, r32.losses[i], r64.losses[i], ulp.Dist32(float32(r32.losses[i]), float32(r64.losses[i])), c.Loss32+1, bin))
-			}
-			if !ok(r32.grad[i], r64.grad[i], c.Grad32+1, sc[i], bin) {
-				return fail(fmt.Sprintf("element %d: float32 grad %v, float64 %v (%v ulp of float32; bound %v, binary %v)",
-					i, r32.grad[i], r64.grad[i], ulp.Dist32(float32(r32.grad[i]), float32(r64.grad[i])), c.Grad32+1, bin))
-			}
-		}
-		if allIn && !ok(r32.loss, r64.loss, c.Reduced32+1, sum, allBin) {
-			return fail(fmt.Sprintf("float32 reduced loss %v, float64 %v (%v ulp of float32; bound %v, binary %v)",
-				r32.loss, r64.loss, ulp.Dist32(float32(r32.loss), float32(r64.loss)), c.Reduced32+1, allBin))
+		if msg := each(path32, c64, b64, r32, r64, sc, d, dom, [3]float64{c.Loss32 + 1, c.Grad32 + 1, c.Reduced32 + 1}, ok, "float32 ", "float64"); msg != "" {
+			return fail(msg)
 		}
 	}
 	return nil
@@ -492,13 +494,9 @@ func fold32(e spec.Evaluator, cfg *spec.Config, b spec.Batch) (*spec.Config, err
 	if c.CB == nil {
 		return c, nil
 	}
-	var w []float64
-	err := call(func() (err error) { w, err = e.CBWeights(c.CB); return err })
+	w, err := cbWeights(e, c)
 	if err != nil {
-		return nil, fmt.Errorf("CBWeights of a valid CB: %v", err)
-	}
-	if len(w) != b.Classes {
-		return nil, fmt.Errorf("CBWeights returned %d weights for %d classes", len(w), b.Classes)
+		return nil, err
 	}
 	rows := len(b.Logits) / b.Classes
 	if c.CB.Apply == spec.CBLabel && rows > 1 && b.Classes > 1 {
@@ -642,16 +640,29 @@ func cbClose(a, b, u, rel float64) bool {
 	return ulp.Dist(a, b) <= u
 }
 
+// cbWeights returns e's CB weights of cfg.CB (nil without CB), one for
+// each of cfg.CB's counts; cfg must be valid.
+func cbWeights(e spec.Evaluator, cfg *spec.Config) ([]float64, error) {
+	if cfg.CB == nil {
+		return nil, nil
+	}
+	var w []float64
+	err := call(func() (err error) { w, err = e.CBWeights(cfg.CB); return err })
+	if err != nil {
+		return nil, fmt.Errorf("CBWeights of a valid CB: %v", err)
+	}
+	if len(w) != len(cfg.CB.Counts) {
+		return nil, fmt.Errorf("CBWeights returned %d weights for %d counts", len(w), len(cfg.CB.Counts))
+	}
+	return w, nil
+}
+
 // scales returns the term scale S_i = ulp.SoftScale(W_i, pw_i, γ, x_i, D)
 // of every element's derivative (W·f′/D) and the mean's normaliser D (1 for
-// sum and none); S_i·D is the scale of the element loss. The CB weights
-// enter W through cbApprox, a float64 value within a few ulp, which a
-// scale does not need better.
-func scales(cfg *spec.Config, b spec.Batch) ([]float64, float64) {
-	var w []float64
-	if cfg.CB != nil {
-		w = cbApprox(cfg.CB)
-	}
+// sum and none); S_i·D is the scale of the element loss. The CB weights w
+// (nil without CB) enter W; the reference's, within a few ulp of the exact
+// ones, which a scale does not need better.
+func scales(cfg *spec.Config, b spec.Batch, w []float64) ([]float64, float64) {
 	d := ulp.Denominator(cfg, b)
 	out := make([]float64, len(b.Logits))
 	for i, x := range b.Logits {
@@ -659,24 +670,4 @@ func scales(cfg *spec.Config, b spec.Batch) ([]float64, float64) {
 		out[i] = ulp.SoftScale(W, pw, cfg.Gamma, x, d)
 	}
 	return out, d
-}
-
-// cbApprox is w_c = (1−β)/(−expm1(n·log1p(−(1−β)))), normalised as cb
-// says: a few ulp, for scales only.
-func cbApprox(cb *spec.CB) []float64 {
-	w := make([]float64, len(cb.Counts))
-	sum := 0.0
-	for i, n := range cb.Counts {
-		w[i] = 1
-		if cb.Beta != 0 {
-			w[i] = (1 - cb.Beta) / -math.Expm1(n*math.Log1p(cb.Beta-1))
-		}
-		sum += w[i]
-	}
-	if cb.Normalize == spec.CBSum {
-		for i := range w {
-			w[i] *= float64(len(w)) / sum
-		}
-	}
-	return w
 }

@@ -43,5 +43,5 @@
 // internal/campaign). The test flag -fuzz.known (focalcheck fuzz --known)
 // leaves each implementation out of the inputs that match its known open
 // bugs (knownBugs in element_test.go), so that a campaign looks for new
-// ones; without it every known bug fails the test.
+// ones; without it an input that shows a known bug fails like any other.
 package fuzz
