@@ -2,12 +2,12 @@ package stable
 
 import (
 	"bufio"
-	"math"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/focalcheck/focalcheck/internal/ulp"
 	"github.com/focalcheck/focalcheck/spec"
 )
 
@@ -47,41 +47,26 @@ func TestBinaryGolden(t *testing.T) {
 		if err := (Evaluator{}).Evaluate(&cfg, spec.Batch{Classes: 1, Logits: []float64{x}, Targets: []float64{y}}, &r); err != nil {
 			t.Fatalf("binary_golden.txt:%d: %v", line, err)
 		}
-		if d := ulpDist(r.Losses[0], v[6]); d > noCB {
+		if d := ulp.Dist(r.Losses[0], v[6]); d > noCB {
 			t.Errorf("binary_golden.txt:%d: loss %v, want %v: %v ulp", line, r.Losses[0], v[6], d)
 		}
-		if d := ulpDist(r.Grad[0], v[7]); d > noCB {
+		if d := ulp.Dist(r.Grad[0], v[7]); d > noCB {
 			t.Errorf("binary_golden.txt:%d: grad %v, want %v: %v ulp", line, r.Grad[0], v[7], d)
 		}
 		var r32 spec.Result32
 		if err := (Evaluator{}).Evaluate32(&cfg, spec.Batch32{Classes: 1, Logits: []float32{float32(v[8])}, Targets: []float32{float32(y)}}, &r32); err != nil {
 			t.Fatalf("binary_golden.txt:%d: %v", line, err)
 		}
-		if d := ulpDist32(r32.Losses[0], float32(v[9])); d > noCB {
+		if d := ulp.Dist32(r32.Losses[0], float32(v[9])); d > noCB {
 			t.Errorf("binary_golden.txt:%d: loss32 %v, want %v: %v ulp", line, r32.Losses[0], v[9], d)
 		}
-		if d := ulpDist32(r32.Grad[0], float32(v[10])); d > noCB {
+		if d := ulp.Dist32(r32.Grad[0], float32(v[10])); d > noCB {
 			t.Errorf("binary_golden.txt:%d: grad32 %v, want %v: %v ulp", line, r32.Grad[0], v[10], d)
 		}
 	}
 	if line < 600 {
 		t.Fatalf("binary_golden.txt has %d lines, want 602", line)
 	}
-}
-
-func ulpDist32(a, b float32) float64 {
-	o := func(f float32) int64 {
-		i := int32(math.Float32bits(f))
-		if i < 0 {
-			i = math.MinInt32 - i
-		}
-		return int64(i)
-	}
-	d := o(a) - o(b)
-	if d < 0 {
-		d = -d
-	}
-	return float64(d)
 }
 
 // noCB is the ulp bound without class-balanced weights, where every output

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/focalcheck/focalcheck/internal/ulp"
 	"github.com/focalcheck/focalcheck/spec"
 )
 
@@ -52,11 +53,11 @@ func TestReductions(t *testing.T) {
 			if red.Losses[k] != none.Losses[k] {
 				t.Errorf("case %d (%s): element loss %d differs between reductions: %v, %v", i, c.reason, k, red.Losses[k], none.Losses[k])
 			}
-			if d := ulpDist(red.Grad[k], none.Grad[k]/c.d); d > 1 {
+			if d := ulp.Dist(red.Grad[k], none.Grad[k]/c.d); d > 1 {
 				t.Errorf("case %d (%s): grad[%d] = %v, want %v/%v: %v ulp", i, c.reason, k, red.Grad[k], none.Grad[k], c.d, d)
 			}
 		}
-		if d := ulpDist(red.Loss, neumaier(none.Losses)/c.d); d > 2 {
+		if d := ulp.Dist(red.Loss, neumaier(none.Losses)/c.d); d > 2 {
 			t.Errorf("case %d (%s): loss %v, want Σ/D = %v: %v ulp", i, c.reason, red.Loss, neumaier(none.Losses)/c.d, d)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/focalcheck/focalcheck/internal/ulp"
 	"github.com/focalcheck/focalcheck/spec"
 )
 
@@ -60,27 +61,11 @@ func TestValues(t *testing.T) {
 				}
 				continue
 			}
-			if d := ulpDist(v.got, v.want); d > 1 {
+			if d := ulp.Dist(v.got, v.want); d > 1 {
 				t.Errorf("case %d (%s): %s = %v, want %v (mpmath): %v ulp", i, c.reason, v.what, v.got, v.want, d)
 			}
 		}
 	}
-}
-
-// ulpDist is the number of float64 steps between a and b.
-func ulpDist(a, b float64) float64 {
-	o := func(f float64) int64 {
-		i := int64(math.Float64bits(f))
-		if i < 0 {
-			i = math.MinInt64 - i
-		}
-		return i
-	}
-	d := o(a) - o(b)
-	if d < 0 {
-		d = -d
-	}
-	return float64(d)
 }
 
 // TestCBWeights checks the weights against mpmath at 60 digits:
@@ -103,7 +88,7 @@ func TestCBWeights(t *testing.T) {
 			t.Fatalf("case %d (%s): %v", i, c.reason, err)
 		}
 		for k := range w {
-			if d := ulpDist(w[k], c.want[k]); d > 4 {
+			if d := ulp.Dist(w[k], c.want[k]); d > 4 {
 				t.Errorf("case %d (%s): w[%d] = %v, want %v: %v ulp", i, c.reason, k, w[k], c.want[k], d)
 			}
 		}

@@ -39,7 +39,7 @@ func init() {
 // guardBits is the slack of the error bounds: every output is within
 // 2^{-prec+guardBits} of its scale (Element's dfScale, or the value itself
 // for the losses). Every log m of a modulator exp(γ·log m) is accurate
-// relative to itself (−sp(±x), −g, log q through log1m, log u through
+// relative to itself (−sp(±x), −g, log q through Log1p(−v), log u through
 // logU), so the absolute error of γ·log m, at most 2^20 in magnitude before
 // the cutoff, is below 2^{20−prec} and the modulator's relative error below
 // 2^{21−prec}; a few dozen operations, each within 2^{-prec} relative, add
@@ -103,11 +103,13 @@ func Exp(z *big.Float, prec uint) *big.Float {
 	return e.SetPrec(prec)
 }
 
-// Log1p returns log(1+e) for 0 ≤ e ≤ 1 to about prec bits relative.
-// For e < 2^{-prec/2}: log1p(e) = e − e²/2 + e³/3, the omitted e⁴/4 being
+// Log1p returns log(1+e) for −1/2 ≤ e ≤ 1 to about prec bits relative.
+// For |e| < 2^{-prec/2}: log1p(e) = e − e²/2 + e³/3, the omitted e⁴/4 being
 // below 2^{-1.5·prec} relative. Otherwise 1+e is formed at 1.5·prec+64 bits,
 // so its rounding error, at most 2^{-1.5prec-64}, is below 2^{-prec-64}
-// relative to log(1+e) ≥ e/2 ≥ 2^{-prec/2-1}, and bigfloat.Log is applied.
+// relative to |log(1+e)| ≥ |e|/2 ≥ 2^{-prec/2-1}, and bigfloat.Log is
+// applied. With e = −v this is log(1 − v) accurate relative to itself,
+// the log of a probability near 1.
 func Log1p(e *big.Float, prec uint) *big.Float {
 	if e.Sign() == 0 {
 		return newF(prec)

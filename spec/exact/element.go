@@ -115,7 +115,7 @@ func Element(x float64, p Params, prec uint) (f, df, dfScale *big.Float) {
 			v := nw().Add(nw().Mul(ym, s), nw().Mul(oym, t))
 			ratio = nw().Quo(nw().Mul(s, t), q)
 			if v.Cmp(fl(64, 0.5)) < 0 {
-				lq = log1m(v, wp)
+				lq = Log1p(new(big.Float).Neg(v), wp)
 			} else {
 				lq = Log(q, wp)
 			}
@@ -184,33 +184,13 @@ func Log(q *big.Float, prec uint) *big.Float {
 // logU returns log u for u = 1 − e^{−c}, 0 < c ≤ 2^20, accurate relative
 // to itself even when u is within 2^{-prec} of 1 (where log u ≈ −e^{−c} and
 // u itself rounds to 1): for c < log 2 (δ = e^{−c} > 1/2), u < 1/2
-// carries prec bits and Log(u) is used; otherwise log u = log1m(δ) with δ
+// carries prec bits and Log(u) is used; otherwise log u = Log1p(−δ) with δ
 // formed at 1.5·prec+64 bits.
 func logU(c, u *big.Float, prec uint) *big.Float {
 	if c.Cmp(fl(64, math.Ln2)) < 0 {
 		return Log(u, prec)
 	}
 	hp := prec + prec/2 + 64
-	return log1m(Exp(newF(hp).Neg(c), hp), prec)
-}
-
-// log1m returns log(1 − v) for 0 ≤ v ≤ 1/2, accurate relative to itself:
-// −v − v²/2 − v³/3 (omitted term below 2^{-1.5prec} relative) for
-// v < 2^{-prec/2}, and otherwise bigfloat.Log of 1 − v formed at
-// 1.5·prec+64 bits, whose absolute error, about 2^{-1.5prec-64}, is below
-// 2^{-prec-64} of |log(1−v)| ≥ v ≥ 2^{-prec/2}.
-func log1m(v *big.Float, prec uint) *big.Float {
-	if v.Sign() == 0 {
-		return newF(prec)
-	}
-	if v.MantExp(nil) < -int(prec/2) {
-		v2 := newF(prec).Mul(v, v)
-		v3 := newF(prec).Mul(v2, v)
-		r := newF(prec).Neg(v)
-		r.Sub(r, v2.Quo(v2, fl(prec, 2)))
-		r.Sub(r, v3.Quo(v3, fl(prec, 3)))
-		return r
-	}
-	hp := prec + prec/2 + 64
-	return bigfloat.Log(newF(hp).Sub(fl(hp, 1), v)).SetPrec(prec)
+	d := Exp(newF(hp).Neg(c), hp)
+	return Log1p(d.Neg(d), prec)
 }

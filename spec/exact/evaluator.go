@@ -122,17 +122,7 @@ func (ev Evaluator) CBWeights(cb *spec.CB) ([]float64, error) {
 	if err := spec.ValidateCB(cb, len(cb.Counts)); err != nil {
 		return nil, err
 	}
-	out := make([]float64, len(cb.Counts))
-	for prec := ev.prec(); ; prec = min(2*prec, maxPrec) {
-		ok := true
-		for i, v := range CBWeightsBig(cb, prec) {
-			out[i] = f64(v)
-			ok = ok && decided(v, v, prec, f64)
-		}
-		if ok || prec == maxPrec {
-			return out, nil
-		}
-	}
+	return cbRounded(cb, ev.prec(), f64), nil
 }
 
 // CBWeights32 returns the class-balanced weights of cb correctly rounded
@@ -145,18 +135,19 @@ func (ev Evaluator) CBWeights32(cb *spec.CB) ([]float32, error) {
 	if err := spec.ValidateCB(cb, len(cb.Counts)); err != nil {
 		return nil, err
 	}
-	return cbRounded32(cb, ev.prec()), nil
+	return cbRounded(cb, ev.prec(), f32), nil
 }
 
-// cbRounded32 returns the CB weights of cb correctly rounded to float32
-// (as CBWeights, with float32 boundaries).
-func cbRounded32(cb *spec.CB, prec uint) []float32 {
-	out := make([]float32, len(cb.Counts))
+// cbRounded returns the CB weights of cb rounded by rnd (f64 or f32):
+// computed by CBWeightsBig at prec bits and again at twice the precision,
+// up to maxPrec, while decided does not settle every rounding.
+func cbRounded[F float32 | float64](cb *spec.CB, prec uint, rnd func(*big.Float) F) []F {
+	out := make([]F, len(cb.Counts))
 	for ; ; prec = min(2*prec, maxPrec) {
 		ok := true
 		for i, v := range CBWeightsBig(cb, prec) {
-			out[i] = f32(v)
-			ok = ok && decided(v, v, prec, f32)
+			out[i] = rnd(v)
+			ok = ok && decided(v, v, prec, rnd)
 		}
 		if ok || prec == maxPrec {
 			return out
@@ -329,7 +320,7 @@ func (ev Evaluator) Evaluate32(cfg *spec.Config, b spec.Batch32, r *spec.Result3
 	var cb32 []float32
 	var cbq []*big.Rat // the float32 weights are exact rationals
 	if cfg.CB != nil {
-		cb32 = cbRounded32(cfg.CB, ev.prec())
+		cb32 = cbRounded(cfg.CB, ev.prec(), f32)
 		for _, w := range cb32 {
 			cbq = append(cbq, new(big.Rat).SetFloat64(float64(w)))
 		}

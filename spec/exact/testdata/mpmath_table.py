@@ -25,25 +25,23 @@ def fmt(v):
     return "0" if abs(v) < mpf("1e-400") else mp.nstr(v, 45)
 
 
-def elem(soft, g, x, y, eps=0.0, scope="all", alpha=None, pw=1.0):
-    # x, y, g, eps, alpha, pw are the float64 values Go sees (mpf of a float
-    # is exact).
+def elem(soft, g, x, y, eps=0.0, scope="all", pw=1.0):
+    # x, y, g, eps, pw are the float64 values Go sees (mpf of a float is
+    # exact); no α (α_t = 1).
     x, y, g, eps, pw = mpf(x), mpf(y), mpf(g), mpf(eps), mpf(pw)
     with mp.workprec(EXACT):
         ys = y * (1 - eps) + eps / 2
         oys = 1 - ys
         ym, oym = (ys, oys) if scope == "all" else (y, 1 - y)
         c = 1 - 2 * ym
-        ap, an = (mpf(1), mpf(1)) if alpha is None else (mpf(alpha), 1 - mpf(alpha))
-        at = ap * ym + an * oym
         pwys = pw * ys
     s, t = sig(x), sig(-x)
     spp, spm = sp(x), sp(-x)
     ce = pwys * spm + oys * spp
     dce = oys * s - pwys * t
     if soft == "split":
-        f = ap * pwys * t**g * spm + an * oys * s**g * spp
-        df = -ap * pwys * t**g * (g * s * spm + t) + an * oys * s**g * (g * t * spp + s)
+        f = pwys * t**g * spm + oys * s**g * spp
+        df = -pwys * t**g * (g * s * spm + t) + oys * s**g * (g * t * spp + s)
         return f, df
     if soft == "linear":
         q = ym * t + oym * s
@@ -60,7 +58,7 @@ def elem(soft, g, x, y, eps=0.0, scope="all", alpha=None, pw=1.0):
         r = -s if ym == 1 else (t if ym == 0 else (s - ym) / expm1(ce0))
         m = u**g
         br = g * r * ce
-    return at * m * ce, at * m * (br + dce)
+    return m * ce, m * (br + dce)
 
 
 SOFTS = ["linear", "geometric", "split", "expce"]
