@@ -119,44 +119,8 @@ func (m *maxErr) String() string {
 // elemScale returns the contract's S for element i (ulp.SoftScale) with
 // the weights of cfg and the CB weights cbw (nil without CB).
 func elemScale(cfg *spec.Config, b spec.Batch, cbw []float64, i int) float64 {
-	C := b.Classes
-	c := i % C
-	W, pw := 1.0, 1.0
-	if cfg.Weight != nil {
-		W = cfg.Weight[c]
-	}
-	if cfg.PosWeight != nil {
-		pw = cfg.PosWeight[c]
-	}
-	if cbw != nil {
-		k := c
-		if cfg.CB.Apply == spec.CBLabel {
-			for j := range C {
-				if b.Targets[i-c+j] == 1 {
-					k = j
-				}
-			}
-		}
-		W *= cbw[k]
-	}
-	d := 1.0
-	if cfg.Reduction == spec.Mean {
-		switch cfg.Normalizer {
-		case spec.Elements:
-			d = float64(len(b.Logits))
-		case spec.Rows:
-			d = float64(len(b.Logits) / C)
-		default:
-			d = 0
-			for _, y := range b.Targets {
-				d += y
-			}
-			if cfg.Normalizer == spec.PositivesGuarded {
-				d = max(d, 1)
-			}
-		}
-	}
-	return ulp.SoftScale(W, pw, cfg.Gamma, b.Logits[i], d)
+	W, pw := ulp.ElementWeight(cfg, b, cbw, i)
+	return ulp.SoftScale(W, pw, cfg.Gamma, b.Logits[i], ulp.Denominator(cfg, b))
 }
 
 // compare evaluates about n elements of seeded random batches (soft targets
@@ -229,25 +193,7 @@ func compare(t *testing.T, seed uint64, n int, soft bool) (e64, e32 maxErr) {
 // lossScale is the S of an element loss: the gradient's S times D (the
 // loss is not divided by D).
 func lossScale(cfg *spec.Config, S float64, b spec.Batch) float64 {
-	if cfg.Reduction != spec.Mean {
-		return S
-	}
-	d := 1.0
-	switch cfg.Normalizer {
-	case spec.Elements:
-		d = float64(len(b.Logits))
-	case spec.Rows:
-		d = float64(len(b.Logits) / b.Classes)
-	default:
-		d = 0
-		for _, y := range b.Targets {
-			d += y
-		}
-		if cfg.Normalizer == spec.PositivesGuarded {
-			d = max(d, 1)
-		}
-	}
-	return S * d
+	return S * ulp.Denominator(cfg, b)
 }
 
 // softRel is |got - want|/(|want| + S), the contract's soft-target error;

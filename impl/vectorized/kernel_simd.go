@@ -61,12 +61,7 @@ func simd64(p *params, start int, x, y, loss, grad []float64) float64 {
 		}
 		if bits := bin.ToBits(); bits != 0xF {
 			lv = lv.Masked(bin)
-			for j := range m {
-				if bits&(1<<j) == 0 {
-					v := portable(p, start+i+j, x[i+j:i+j+1], y[i+j:i+j+1], loss[i+j:i+j+1], grad[i+j:i+j+1])
-					rest, restC = add2(rest, restC, v)
-				}
-			}
+			rest, restC = redoSoft(p, start, i, m, bits, x, y, loss, grad, rest, restC)
 		}
 		acc.add(lv)
 	}
@@ -109,16 +104,25 @@ func simd32(p *params, start int, x, y, loss, grad []float32) float64 {
 		}
 		if bits := bin.ToBits(); bits != 0xF {
 			lv = lv.Masked(bin)
-			for j := range m {
-				if bits&(1<<j) == 0 {
-					v := portable(p, start+i+j, x[i+j:i+j+1], y[i+j:i+j+1], loss[i+j:i+j+1], grad[i+j:i+j+1])
-					rest, restC = add2(rest, restC, v)
-				}
-			}
+			rest, restC = redoSoft(p, start, i, m, bits, x, y, loss, grad, rest, restC)
 		}
 		acc.add(lv)
 	}
 	return acc.total(rest, restC)
+}
+
+// redoSoft recomputes with the portable loop the first m elements of the
+// group at i whose bit is clear in bits (targets not binary), adding their
+// losses to the compensated sum (rest, restC).
+func redoSoft[F float32 | float64](p *params, start, i, m int, bits uint8, x, y, loss, grad []F, rest, restC float64) (float64, float64) {
+	for j := range m {
+		if bits&(1<<j) == 0 {
+			k := i + j
+			v := portable(p, start+k, x[k:k+1], y[k:k+1], loss[k:k+1], grad[k:k+1])
+			rest, restC = add2(rest, restC, v)
+		}
+	}
+	return rest, restC
 }
 
 // sum4 is a compensated sum per lane (Fast2Sum ordered by magnitude is

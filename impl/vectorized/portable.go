@@ -91,14 +91,7 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 		return 0, 0
 	}
 	gamma := p.gamma
-	ys, ym, ysc, ymc := y, y, 1-y, 1-y
-	if p.eps != 0 {
-		ys = math.FMA(y, 1-p.eps, p.eps/2)
-		ysc = math.FMA(1-y, 1-p.eps, p.eps/2)
-		if p.smoothAll {
-			ym, ymc = ys, ysc
-		}
-	}
+	ys, ysc, ym, ymc := smoothed(p, y)
 	a := math.Abs(x)
 	if a > 700 { // e^{-a} < 2^-1009
 		return wideF(p, c, W, x, y)
@@ -195,6 +188,22 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 		return wideF(p, c, W, x, y)
 	}
 	return l, dl
+}
+
+// smoothed returns the smoothed target y_s = y(1-ε) + ε/2 and its
+// complement 1-y_s = (1-y)(1-ε) + ε/2 (SPEC.md §1; y and 1-y without ε),
+// and the modulator's target y_m and 1-y_m: the smoothed pair under
+// SmoothingAll, else y and 1-y.
+func smoothed(p *params, y float64) (ys, ysc, ym, ymc float64) {
+	ys, ysc, ym, ymc = y, 1-y, y, 1-y
+	if p.eps != 0 {
+		ys = math.FMA(y, 1-p.eps, p.eps/2)
+		ysc = math.FMA(1-y, 1-p.eps, p.eps/2)
+		if p.smoothAll {
+			ym, ymc = ys, ysc
+		}
+	}
+	return ys, ysc, ym, ymc
 }
 
 // safe reports whether a nonzero coefficient is in [2^-960, 2^1000], where

@@ -54,9 +54,12 @@ func scanData[F float32 | float64](workers, classes int, x, y []F, oneHot bool) 
 		step = classes
 	}
 	nc := (n + step - 1) / step
-	sums := make([]float64, nc)
-	bad := make([]bool, nc)
-	pos := make([]bool, nc)
+	// Per chunk: Σy, whether the data are bad and whether Σy > 0.
+	type part struct {
+		sum      float64
+		bad, pos bool
+	}
+	parts := make([]part, nc)
 	do := func(k int) {
 		lo := k * step
 		hi := min(lo+step, n)
@@ -74,7 +77,7 @@ func scanData[F float32 | float64](workers, classes int, x, y []F, oneHot bool) 
 				okY = okY && ones == 1
 			}
 		}
-		sums[k], bad[k], pos[k] = s, !okY, s > 0
+		parts[k] = part{s, !okY, s > 0}
 	}
 	workers = min(max(workers, 1), nc)
 	if workers == 1 {
@@ -96,10 +99,10 @@ func scanData[F float32 | float64](workers, classes int, x, y []F, oneHot bool) 
 	}
 	sc := scan{ok: true}
 	var s, c float64
-	for k := range nc {
-		sc.ok = sc.ok && !bad[k]
-		sc.anyPos = sc.anyPos || pos[k]
-		s, c = add2(s, c, sums[k])
+	for _, pt := range parts {
+		sc.ok = sc.ok && !pt.bad
+		sc.anyPos = sc.anyPos || pt.pos
+		s, c = add2(s, c, pt.sum)
 	}
 	sc.sumY = s + c
 	if math.IsNaN(sc.sumY) {

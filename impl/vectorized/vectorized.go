@@ -232,7 +232,8 @@ func newParams(cfg *spec.Config, classes, n int, sumY float64, round32 bool) *pa
 		reduction: cfg.Reduction,
 		d:         1,
 	}
-	p.ap, p.an, p.pw, p.w = make([]float64, classes), make([]float64, classes), make([]float64, classes), make([]float64, classes)
+	buf := make([]float64, 4*classes) // one allocation for the four arrays
+	p.ap, p.an, p.pw, p.w = buf[:classes:classes], buf[classes:2*classes:2*classes], buf[2*classes:3*classes:3*classes], buf[3*classes:]
 	for c := range classes {
 		p.ap[c], p.an[c], p.pw[c], p.w[c] = 1, 1, 1, 1
 		if cfg.Alpha != nil {

@@ -124,14 +124,7 @@ func elemWide(p *params, c int, W, x, y float64) (l, dl wf) {
 		return wf{}, wf{}
 	}
 	gamma := p.gamma
-	ys, ym, ysc, ymc := y, y, 1-y, 1-y
-	if p.eps != 0 {
-		ys = math.FMA(y, 1-p.eps, p.eps/2)
-		ysc = math.FMA(1-y, 1-p.eps, p.eps/2)
-		if p.smoothAll {
-			ym, ymc = ys, ysc
-		}
-	}
+	ys, ysc, ym, ymc := smoothed(p, y)
 	a := math.Abs(x)
 	var small, smallLo wf // e·inv (σ of the small side) and log1p(e), hi and lo
 	var sp0, sp0Lo wf     // log1p(e) as hi, lo
