@@ -188,8 +188,11 @@ func NoNaN(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
 		d := ulp.Denominator(&k.Cfg, k.B)
 		for i, x := range k.B.Logits {
 			nanFree(t, &k.Cfg, k.B, i, r.Losses[i], r.Grad[i])
-			big := sc[i]*d >= math.MaxFloat64/2
-			if math.Abs(x) <= c.Domain && !big && (math.IsInf(r.Losses[i], 0) || math.IsInf(r.Grad[i], 0)) {
+			// sc[i] = SoftScale(…, D) bounds the derivative W·f′/D and
+			// sc[i]·D the element loss W·f: the gradient of a mean over
+			// D < 1 can overflow while the element loss cannot.
+			bigLoss, bigGrad := sc[i]*d >= math.MaxFloat64/2, sc[i] >= math.MaxFloat64/2
+			if math.Abs(x) <= c.Domain && (!bigLoss && math.IsInf(r.Losses[i], 0) || !bigGrad && math.IsInf(r.Grad[i], 0)) {
 				t.Fatalf("%s: (loss, grad) = (%v, %v) inside Domain", describe(&k.Cfg, k.B, i), r.Losses[i], r.Grad[i])
 			}
 		}
@@ -218,17 +221,29 @@ func NoNaN32(e spec.Evaluator, c spec.Contract) func(*rapid.T) {
 			return
 		}
 		r := eval32(t, e, &k.Cfg, b)
+		// Scales of the values the float32 path works on: the rounded
+		// parameters and the float32 logits and targets.
+		c64, b64 := k.Cfg.Round32(), spec.Batch{Classes: b.Classes}
+		for i := range b.Logits {
+			b64.Logits = append(b64.Logits, float64(b.Logits[i]))
+			b64.Targets = append(b64.Targets, float64(b.Targets[i]))
+		}
 		inDom, sumS := true, 0.0
-		sc := scales(t, e, k.Cfg.Round32(), k.B)
+		sc, d := scales(t, e, c64, b64), ulp.Denominator(c64, b64)
 		for i, x := range b.Logits {
 			inDom = inDom && math.Abs(float64(x)) <= c.Domain32
 			sumS += sc[i]
 		}
 		for i, x := range b.Logits {
+			// Bounds: sc[i]·D the element loss, sc[i] its derivative
+			// (SoftScale includes 1/D), Σ sc the reduced loss.
 			for j, v := range []float32{r.Losses[i], r.Grad[i], r.Loss} {
 				in := math.Abs(float64(x)) <= c.Domain32
-				big := sc[i]*ulp.Denominator(&k.Cfg, k.B) >= math.MaxFloat32/2
-				if j == 2 {
+				big := sc[i]*d >= math.MaxFloat32/2
+				switch j {
+				case 1:
+					big = sc[i] >= math.MaxFloat32/2
+				case 2:
 					in, big = inDom, sumS >= math.MaxFloat32/2
 				}
 				if v != v || (in && !big && math.IsInf(float64(v), 0)) {
