@@ -10,16 +10,15 @@ import (
 // hasSIMD says whether the CPU runs the AVX2/FMA kernels.
 var hasSIMD = archsimd.X86.AVX2() && archsimd.X86.FMA()
 
-// kernel computes one chunk: the SIMD kernels for the configs they cover
-// (p.simple), the portable loop otherwise.
+// kernel computes one chunk: float32 data takes kernel32; float64 data
+// takes the SIMD kernel for the configs it covers (p.simple), the portable
+// loop otherwise.
 func kernel[F float32 | float64](p *params, start int, x, y, loss, grad []F) float64 {
+	if xs, ok := any(x).([]float32); ok {
+		return kernel32(p, start, xs, any(y).([]float32), any(loss).([]float32), any(grad).([]float32))
+	}
 	if hasSIMD && p.simple && !forcePortable {
-		switch xs := any(x).(type) {
-		case []float64:
-			return simd64(p, start, xs, any(y).([]float64), any(loss).([]float64), any(grad).([]float64))
-		case []float32:
-			return simd32(p, start, xs, any(y).([]float32), any(loss).([]float32), any(grad).([]float32))
-		}
+		return simd64(p, start, any(x).([]float64), any(y).([]float64), any(loss).([]float64), any(grad).([]float64))
 	}
 	return portable(p, start, x, y, loss, grad)
 }
@@ -33,80 +32,57 @@ func simd64(p *params, start int, x, y, loss, grad []float64) float64 {
 	n := len(x)
 	k := newKernelConsts(p)
 	var acc sum4
-	var rest, restC float64
-	for i := 0; i < n; i += 4 {
-		var xv, yv archsimd.Float64x4
-		m := min(4, n-i)
-		if m == 4 {
-			xv = archsimd.LoadFloat64x4Slice(x[i:])
-			yv = archsimd.LoadFloat64x4Slice(y[i:])
-		} else {
-			bx, by := [4]float64{}, [4]float64{0.5, 0.5, 0.5, 0.5} // padding: not binary
-			copy(bx[:], x[i:])
-			copy(by[:], y[i:])
-			xv, yv = archsimd.LoadFloat64x4(&bx), archsimd.LoadFloat64x4(&by)
-		}
+	soft := false
+	nf := n &^ 3
+	for i := 0; i < nf; i += 4 {
+		xv := archsimd.LoadFloat64x4Slice(x[i:])
+		yv := archsimd.LoadFloat64x4Slice(y[i:])
 		pos := yv.Equal(k.one)
 		bin := pos.Or(yv.Equal(k.zero))
 		lv, gv := binary4(&k, xv, pos)
-		if m == 4 {
-			lv.StoreSlice(loss[i:])
-			gv.StoreSlice(grad[i:])
-		} else {
-			var bl, bg [4]float64
-			lv.Store(&bl)
-			gv.Store(&bg)
-			copy(loss[i:], bl[:m])
-			copy(grad[i:], bg[:m])
-		}
-		if bits := bin.ToBits(); bits != 0xF {
+		lv.StoreSlice(loss[i:])
+		gv.StoreSlice(grad[i:])
+		if bin.ToBits() != 0xF {
+			soft = true
 			lv = lv.Masked(bin)
-			rest, restC = redoSoft(p, start, i, m, bits, x, y, loss, grad, rest, restC)
 		}
 		acc.add(lv)
 	}
-	return acc.total(rest, restC)
-}
-
-// simd32 is simd64 on float32 data: each group of 4 elements is widened to
-// float64, computed by the same binary4 and rounded once to float32; the
-// loss sum accumulates the float64 values.
-func simd32(p *params, start int, x, y, loss, grad []float32) float64 {
-	n := len(x)
-	k := newKernelConsts(p)
-	var acc sum4
+	archsimd.ClearAVXUpperBits()
 	var rest, restC float64
-	for i := 0; i < n; i += 4 {
-		var xv, yv archsimd.Float64x4
-		m := min(4, n-i)
-		if m == 4 {
-			xv = archsimd.LoadFloat32x4Slice(x[i:]).ConvertToFloat64()
-			yv = archsimd.LoadFloat32x4Slice(y[i:]).ConvertToFloat64()
-		} else {
-			bx, by := [4]float32{}, [4]float32{0.5, 0.5, 0.5, 0.5} // padding: not binary
-			copy(bx[:], x[i:])
-			copy(by[:], y[i:])
-			xv = archsimd.LoadFloat32x4(&bx).ConvertToFloat64()
-			yv = archsimd.LoadFloat32x4(&by).ConvertToFloat64()
+	if soft {
+		for i := 0; i < nf; i += 4 {
+			bits := uint8(0)
+			for j := range 4 {
+				if y[i+j] == 0 || y[i+j] == 1 {
+					bits |= 1 << j
+				}
+			}
+			if bits != 0xF {
+				rest, restC = redoSoft(p, start, i, 4, bits, x, y, loss, grad, rest, restC)
+			}
 		}
+	}
+	if nf < n {
+		i := nf
+		m := n - i
+		bx, by := [4]float64{}, [4]float64{0.5, 0.5, 0.5, 0.5} // padding: not binary
+		copy(bx[:], x[i:])
+		copy(by[:], y[i:])
+		xv, yv := archsimd.LoadFloat64x4(&bx), archsimd.LoadFloat64x4(&by)
 		pos := yv.Equal(k.one)
 		bin := pos.Or(yv.Equal(k.zero))
 		lv, gv := binary4(&k, xv, pos)
-		if m == 4 {
-			lv.ConvertToFloat32().StoreSlice(loss[i:])
-			gv.ConvertToFloat32().StoreSlice(grad[i:])
-		} else {
-			var bl, bg [4]float32
-			lv.ConvertToFloat32().Store(&bl)
-			gv.ConvertToFloat32().Store(&bg)
-			copy(loss[i:], bl[:m])
-			copy(grad[i:], bg[:m])
-		}
-		if bits := bin.ToBits(); bits != 0xF {
-			lv = lv.Masked(bin)
-			rest, restC = redoSoft(p, start, i, m, bits, x, y, loss, grad, rest, restC)
-		}
+		var bl, bg [4]float64
+		lv.Store(&bl)
+		gv.Store(&bg)
+		copy(loss[i:], bl[:m])
+		copy(grad[i:], bg[:m])
+		lv = lv.Masked(bin)
+		bits := bin.ToBits()
 		acc.add(lv)
+		archsimd.ClearAVXUpperBits()
+		rest, restC = redoSoft(p, start, i, m, bits, x, y, loss, grad, rest, restC)
 	}
 	return acc.total(rest, restC)
 }
