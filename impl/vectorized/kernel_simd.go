@@ -24,72 +24,71 @@ func kernel[F float32 | float64](p *params, start int, x, y, loss, grad []F) flo
 }
 
 // simd64 is the 4×float64 kernel for linear semantics, scalar or no α, no
-// ε, weight, pos_weight or CB. Every element with a binary target takes
-// binary4, wherever it lies (the tail is padded), so that an element's
-// result does not depend on its position; elements with soft targets are
-// then recomputed by the portable loop.
+// ε, weight, pos_weight or CB. Every full group of 4 elements takes
+// binary4, and the tail is padded, so that an element's result does not
+// depend on its position. The loop holds no scalar float instruction (on
+// some CPUs, one such instruction after a 256-bit one costs over 100 ns);
+// after it, the elements binary4 does not stand for (soft targets, and
+// lanes whose modulator needs the precise path, needsPrecise) are
+// recomputed by the portable loop, group by group, in index order.
 func simd64(p *params, start int, x, y, loss, grad []float64) float64 {
 	n := len(x)
 	k := newKernelConsts(p)
 	var acc sum4
-	soft := false
+	var kept [chunk / 4]uint8 // per full group: the lanes binary4 stands for
+	redo := false
 	nf := n &^ 3
 	for i := 0; i < nf; i += 4 {
 		xv := archsimd.LoadFloat64x4Slice(x[i:])
 		yv := archsimd.LoadFloat64x4Slice(y[i:])
 		pos := yv.Equal(k.one)
-		bin := pos.Or(yv.Equal(k.zero))
-		lv, gv := binary4(&k, xv, pos)
+		lv, gv, fine := binary4(&k, xv, pos)
 		lv.StoreSlice(loss[i:])
 		gv.StoreSlice(grad[i:])
-		if bin.ToBits() != 0xF {
-			soft = true
-			lv = lv.Masked(bin)
+		keep := pos.Or(yv.Equal(k.zero)).And(fine)
+		bits := keep.ToBits()
+		kept[i>>2] = bits
+		if bits != 0xF {
+			redo = true
+			lv = lv.Masked(keep)
 		}
 		acc.add(lv)
 	}
+	tail := uint8(0xF)
+	if nf < n {
+		bx, by := [4]float64{}, [4]float64{0.5, 0.5, 0.5, 0.5} // padding: not binary
+		copy(bx[:], x[nf:])
+		copy(by[:], y[nf:])
+		xv, yv := archsimd.LoadFloat64x4(&bx), archsimd.LoadFloat64x4(&by)
+		pos := yv.Equal(k.one)
+		lv, gv, fine := binary4(&k, xv, pos)
+		var bl, bg [4]float64
+		lv.Store(&bl)
+		gv.Store(&bg)
+		copy(loss[nf:], bl[:n-nf])
+		copy(grad[nf:], bg[:n-nf])
+		keep := pos.Or(yv.Equal(k.zero)).And(fine)
+		tail = keep.ToBits()
+		acc.add(lv.Masked(keep))
+	}
 	archsimd.ClearAVXUpperBits()
 	var rest, restC float64
-	if soft {
+	if redo {
 		for i := 0; i < nf; i += 4 {
-			bits := uint8(0)
-			for j := range 4 {
-				if y[i+j] == 0 || y[i+j] == 1 {
-					bits |= 1 << j
-				}
-			}
-			if bits != 0xF {
+			if bits := kept[i>>2]; bits != 0xF {
 				rest, restC = redoSoft(p, start, i, 4, bits, x, y, loss, grad, rest, restC)
 			}
 		}
 	}
 	if nf < n {
-		i := nf
-		m := n - i
-		bx, by := [4]float64{}, [4]float64{0.5, 0.5, 0.5, 0.5} // padding: not binary
-		copy(bx[:], x[i:])
-		copy(by[:], y[i:])
-		xv, yv := archsimd.LoadFloat64x4(&bx), archsimd.LoadFloat64x4(&by)
-		pos := yv.Equal(k.one)
-		bin := pos.Or(yv.Equal(k.zero))
-		lv, gv := binary4(&k, xv, pos)
-		var bl, bg [4]float64
-		lv.Store(&bl)
-		gv.Store(&bg)
-		copy(loss[i:], bl[:m])
-		copy(grad[i:], bg[:m])
-		lv = lv.Masked(bin)
-		bits := bin.ToBits()
-		acc.add(lv)
-		archsimd.ClearAVXUpperBits()
-		rest, restC = redoSoft(p, start, i, m, bits, x, y, loss, grad, rest, restC)
+		rest, restC = redoSoft(p, start, nf, n-nf, tail, x, y, loss, grad, rest, restC)
 	}
 	return acc.total(rest, restC)
 }
 
 // redoSoft recomputes with the portable loop the first m elements of the
-// group at i whose bit is clear in bits (targets not binary), adding their
-// losses to the compensated sum (rest, restC).
+// group at i whose bit is clear in bits (elements the SIMD kernel does not
+// stand for), adding their losses to the compensated sum (rest, restC).
 func redoSoft[F float32 | float64](p *params, start, i, m int, bits uint8, x, y, loss, grad []F, rest, restC float64) (float64, float64) {
 	for j := range m {
 		if bits&(1<<j) == 0 {
@@ -137,7 +136,9 @@ func (a *sum4) total(rest, restC float64) float64 {
 //	l = α_t·q^γ·CE,  l' = α_t·q^γ·(γ·r·CE + CE')
 //
 // with q^γ = exp(zh)·(1+zl), zh + zl = γ·log q carried as a double-word.
-func binary4(k *kernelConsts, xv archsimd.Float64x4, pos archsimd.Mask64x4) (lv, gv archsimd.Float64x4) {
+// fine is clear in the lanes whose modulator needs the precise path
+// (γ·lh > 16, needsPrecise's criterion on this kernel's lh).
+func binary4(k *kernelConsts, xv archsimd.Float64x4, pos archsimd.Mask64x4) (lv, gv archsimd.Float64x4, fine archsimd.Mask64x4) {
 	zero := k.zero
 	mp := xv.Max(zero)
 	mn := zero.Sub(xv).Max(zero)
@@ -163,7 +164,8 @@ func binary4(k *kernelConsts, xv archsimd.Float64x4, pos archsimd.Mask64x4) (lv,
 	m := at.Mul(mod)
 	lv = m.Mul(ce)
 	gv = m.Mul(k.gam.Mul(r).MulAdd(ce, dce)).Div(k.d)
-	return lv, gv
+	fine = k.gam.Mul(lh).LessEqual(k.preT)
+	return lv, gv, fine
 }
 
 // twoSum4 is twoSum on 4 lanes.
@@ -364,18 +366,18 @@ func scan64(x, y []float64) (float64, bool) {
 // written as literals and broadcast once per chunk rather than once per
 // vector (see expLog1p for the constants).
 type kernelConsts struct {
-	zero, one, half, two, quarterNeg, sqrt2, c750, under, bias, tinyE archsimd.Float64x4
-	gam, ap, an, d                                                    archsimd.Float64x4
-	log2e, ln2Hi, negLn2Hi, ln2Lo, negLn2Lo                           archsimd.Float64x4
-	e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14               archsimd.Float64x4 // 1/n!
-	lg1, lg2, lg3, lg4, lg5, lg6, lg7                                 archsimd.Float64x4
+	zero, one, half, two, quarterNeg, sqrt2, c750, under, bias, tinyE, preT archsimd.Float64x4
+	gam, ap, an, d                                                          archsimd.Float64x4
+	log2e, ln2Hi, negLn2Hi, ln2Lo, negLn2Lo                                 archsimd.Float64x4
+	e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14                     archsimd.Float64x4 // 1/n!
+	lg1, lg2, lg3, lg4, lg5, lg6, lg7                                       archsimd.Float64x4
 }
 
 func newKernelConsts(p *params) kernelConsts {
 	b := archsimd.BroadcastFloat64x4
 	k := kernelConsts{
 		zero: b(0), one: b(1), half: b(0.5), two: b(2), quarterNeg: b(-0.25),
-		sqrt2: b(1.4142135623730951), c750: b(-750), under: b(-746), bias: b(0x1p52 + 1023), tinyE: b(0x1p-32),
+		sqrt2: b(1.4142135623730951), c750: b(-750), under: b(-746), bias: b(0x1p52 + 1023), tinyE: b(0x1p-32), preT: b(preT),
 		gam: b(p.gamma), ap: b(p.ap[0]), an: b(p.an[0]), d: b(p.d),
 		log2e: b(1.4426950408889634),
 		ln2Hi: b(6.93147180369123816490e-01), negLn2Hi: b(-6.93147180369123816490e-01),

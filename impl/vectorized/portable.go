@@ -77,11 +77,18 @@ func labelWeight(p *params, row int) float64 {
 // when every intermediate is safe: a = |x| ≤ 700 (e^{-a}, σ and sp(±x)
 // normal), each nonzero weight product (W·α_t·pw·y_s and W·α_t·(1-y_s), or
 // W·α₊·pw·y_s and W·α₋·(1-y_s) for split) in [2^-960, 2^1000], its product
-// with the modulator at least 2^-1000, and l and l′ finite. Otherwise the
-// element takes elemWide, whose factors carry their exponents apart and
-// which rounds once, so that no intermediate passes through a subnormal or
-// overflows (nor gives ∞·0 = NaN) when the result is a normal number;
-// these checks cost a few comparisons on the common path.
+// with the modulator at least 2^-1000, the modulator itself normal (a
+// subnormal one has lost bits: 7·10^8 ulp at γ = 100, x = -7.3, y = 0,
+// W = 2^999), and l and l′ finite. Otherwise the element takes elemWide,
+// whose factors carry their exponents apart and which rounds once, so that
+// no intermediate passes through a subnormal or overflows (nor gives ∞·0 =
+// NaN) when the result is a normal number; these checks cost a few
+// comparisons on the common path.
+//
+// The modulators q^γ = exp(-γ·(max(±x, 0) + l)) of binary targets take
+// modulator (precise.go): powLog on the double-word sp(±x), or, when
+// needsPrecise(γ, lh) (γ·l > 16), powPrecise, which recomputes l to
+// 2^-91 relative so that γ times its error stays negligible.
 //
 // The smoothed targets follow SPEC.md §1 with their complements computed
 // by the same formula, 1-y' = (1-y)(1-ε) + ε/2, not as 1 - fl(y'), which
@@ -120,8 +127,8 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 	if p.soft == spec.Split {
 		mt, ms := 1.0, 1.0
 		if gamma != 0 {
-			mt = powLog(gamma, -spp, -sppLo)
-			ms = powLog(gamma, -spn, -spnLo)
+			mt = modulator(gamma, mp, a, lh, spp, sppLo)
+			ms = modulator(gamma, mn, a, lh, spn, spnLo)
 		}
 		cpos, cneg := 0.0, 0.0
 		if ap != 0 && pw != 0 && ys != 0 {
@@ -137,7 +144,9 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 			}
 		}
 		fp, fn := cpos*mt, cneg*ms
-		if (cpos != 0 && fp < 0x1p-1000) || (cneg != 0 && fn < 0x1p-1000) {
+		// A subnormal modulator has lost bits even when its product does
+		// not look small (a weight up to 2^1000).
+		if (cpos != 0 && (fp < 0x1p-1000 || mt < 0x1p-1022)) || (cneg != 0 && (fn < 0x1p-1000 || ms < 0x1p-1022)) {
 			return wideF(p, c, W, x, y)
 		}
 		l = fp*spn + fn*spp
@@ -156,9 +165,9 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 	case gamma == 0:
 		mod, r = 1, 0
 	case ymc == 0:
-		mod, r = powLog(gamma, -spp, -sppLo), -s
+		mod, r = modulator(gamma, mp, a, lh, spp, sppLo), -s
 	case ym == 0:
-		mod, r = powLog(gamma, -spn, -spnLo), t
+		mod, r = modulator(gamma, mn, a, lh, spn, spnLo), t
 	default:
 		mod, r = softMod(p.soft, gamma, ym, ymc, s, t, spp, spn)
 	}
@@ -176,7 +185,7 @@ func elem(p *params, c int, W, x, y float64) (l, dl float64) {
 		}
 	}
 	cp, cn := kp*mod, kn*mod // l = cp·sp(-x) + cn·sp(x)
-	if (kp != 0 && cp < 0x1p-1000) || (kn != 0 && cn < 0x1p-1000) {
+	if (kp != 0 && cp < 0x1p-1000) || (kn != 0 && cn < 0x1p-1000) || (kp+kn != 0 && mod < 0x1p-1022) {
 		return wideF(p, c, W, x, y)
 	}
 	l = cp*spn + cn*spp

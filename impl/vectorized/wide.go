@@ -118,7 +118,9 @@ func powW(gamma float64, hi, lo wf) wf {
 // log1p(e) = e (the error e²/2 is below 2^-1000·e), σ of the small side = e
 // and 1/(1+e) = 1. Soft targets between 0 and 1 take the modulator and the
 // factor r from the float64 formulas of elem (the modulator is then a
-// float64 and may be subnormal; only binary targets keep it wide).
+// float64 and may be subnormal; only binary targets keep it wide), and
+// binary targets take modulatorW, elem's criterion (needsPrecise) on the
+// careful path.
 func elemWide(p *params, c int, W, x, y float64) (l, dl wf) {
 	if W == 0 {
 		return wf{}, wf{}
@@ -146,12 +148,15 @@ func elemWide(p *params, c int, W, x, y float64) (l, dl wf) {
 	bh, bl = fastTwoSum(bh, bl)
 	big, bigLo := wfOf(bh), wfOf(bl)
 	var s, t, spp, sppLo, spn, spnLo wf
+	var mqp, mqn float64 // max(±x, 0)
 	if x >= 0 {
 		s, t = wfOf(inv), small
 		spp, sppLo, spn, spnLo = big, bigLo, sp0, sp0Lo
+		mqp = a
 	} else {
 		s, t = small, wfOf(inv)
 		spp, sppLo, spn, spnLo = sp0, sp0Lo, big, bigLo
+		mqn = a
 	}
 	spP, spN := spp.add(sppLo), spn.add(spnLo)
 	g := wfOf(gamma)
@@ -161,8 +166,8 @@ func elemWide(p *params, c int, W, x, y float64) (l, dl wf) {
 	if p.soft == spec.Split {
 		mt, ms := wfOf(1), wfOf(1)
 		if gamma != 0 {
-			mt = powW(gamma, spp.neg(), sppLo.neg())
-			ms = powW(gamma, spn.neg(), spnLo.neg())
+			mt = modulatorW(gamma, mqp, a, sp0.toF(), spp, sppLo)
+			ms = modulatorW(gamma, mqn, a, sp0.toF(), spn, spnLo)
 		}
 		fp := Ww.mul(ap).mul(pw).mul(wfOf(ys)).mul(mt)
 		fn := Ww.mul(an).mul(wfOf(ysc)).mul(ms)
@@ -180,9 +185,9 @@ func elemWide(p *params, c int, W, x, y float64) (l, dl wf) {
 	case gamma == 0:
 		mod = wfOf(1)
 	case ymc == 0:
-		mod, r = powW(gamma, spp.neg(), sppLo.neg()), s.neg()
+		mod, r = modulatorW(gamma, mqp, a, sp0.toF(), spp, sppLo), s.neg()
 	case ym == 0:
-		mod, r = powW(gamma, spn.neg(), spnLo.neg()), t
+		mod, r = modulatorW(gamma, mqn, a, sp0.toF(), spn, spnLo), t
 	default:
 		m, rr := softMod(p.soft, gamma, ym, ymc, s.toF(), t.toF(), spP.toF(), spN.toF())
 		mod, r = wfOf(m), wfOf(rr)
