@@ -208,3 +208,132 @@ func TestFloat32Midpoints(t *testing.T) {
 		}
 	}
 }
+
+// TestGuardedNormaliserJustAboveOne checks Mean with PositivesGuarded where
+// Σy = 1 + 2^-53 (one target 1, one soft target 2^-53, the rest 0): the
+// double-double sum is (hi, lo) = (1, 2^-53), since 1 + 2^-53 rounds to 1,
+// and D = max(1, Σy) = 1 + 2^-53 (SPEC.md §5). The gradient of each binary
+// element is W·f′/D rounded once, which Contract's doc promises correctly
+// rounded (0 ulp from spec/exact; a double rounding only within 2^-100 of
+// a midpoint, vanishingly rare with this fixed seed). Dividing by 1 instead
+// moves every gradient by 2^-53 relative, half an ulp to one ulp, which
+// changes the rounded value of about half of them. The test first checks,
+// with spec/exact itself, that this batch tells the two apart: with the
+// soft target set to 0 (Σy = 1, D = 1; the binary elements' W·f′ are
+// unchanged), some binary element's exact gradient differs.
+//
+// Kills, in denominator's guard `s.hi < 1 || s.hi == 1 && s.lo < 0`:
+// `s.hi < 1` → `s.hi <= 1` and `s.lo < 0` → `s.lo >= 0`, which both take
+// max(1, Σy) = 1 for Σy = 1 + 2^-53. (`s.lo < 0` → `s.lo <= 0` differs only
+// at Σy = 1 exactly, where both give D = 1: equivalent.)
+func TestGuardedNormaliserJustAboveOne(t *testing.T) {
+	rng := rand.New(rand.NewPCG(23, 23))
+	const n = 40
+	b := spec.Batch{Classes: 1, Logits: make([]float64, n), Targets: make([]float64, n)}
+	for i := range b.Logits {
+		b.Logits[i] = -4 + 8*rng.Float64()
+	}
+	b.Targets[0], b.Targets[1] = 0x1p-53, 1
+	cfg := spec.Config{Gamma: 2, Reduction: spec.Mean, Normalizer: spec.PositivesGuarded}
+	var got, want, one spec.Result
+	if err := (stable.Evaluator{}).Evaluate(&cfg, b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := (exact.Evaluator{}).Evaluate(&cfg, b, &want); err != nil {
+		t.Fatal(err)
+	}
+	b1 := spec.Batch{Classes: 1, Logits: b.Logits, Targets: append([]float64(nil), b.Targets...)}
+	b1.Targets[0] = 0
+	if err := (exact.Evaluator{}).Evaluate(&cfg, b1, &one); err != nil {
+		t.Fatal(err)
+	}
+	differ := 0
+	for i := 1; i < n; i++ {
+		if want.Grad[i] != one.Grad[i] {
+			differ++
+		}
+		if got.Grad[i] != want.Grad[i] {
+			t.Errorf("x=%v y=%v: grad %v, exact (correctly rounded) %v: %v ulp", b.Logits[i], b.Targets[i], got.Grad[i], want.Grad[i], ulp.Dist(got.Grad[i], want.Grad[i]))
+		}
+	}
+	t.Logf("%d of %d binary gradients differ between D = 1 and D = 1 + 2^-53", differ, n-1)
+	if differ == 0 {
+		t.Fatal("D = 1 and D = 1 + 2^-53 give the same exact gradients here: the test cannot tell them apart")
+	}
+	if d := ulp.Dist(got.Loss, want.Loss); d > stable.Contract.Reduced {
+		t.Errorf("mean loss %v, exact %v: %v ulp", got.Loss, want.Loss, d)
+	}
+}
+
+// TestCBCorrectlyRounded checks the claim of Contract's doc that elements
+// with class-balanced weights are rounded once, like those without: the CB
+// weight enters the element unrounded, as a double-double within about
+// 2^-100 of (1−β)/(1−β^n), so every binary element loss and gradient is the
+// correctly rounded exact value (0 ulp from spec/exact; a double rounding
+// only within 2^-100 of a midpoint, vanishingly rare with this fixed seed).
+// 50 seeded configs with β ∈ [0.5, 0.6) and counts 2, 3, 5 (apply by
+// class, no normalisation), 2 rows of 3 classes each, x ∈ [−4, 4].
+//
+// Kills: `r.hi/b` → `r.hi*b` in logDD's Newton step for β ≥ 1/2, which
+// scales the correction of y0 = math.Log1p(β−1) by β² instead of 1 and so
+// leaves (1−β²) ≥ 0.64 of y0's error (up to half an ulp of log β) in
+// log β. Through 1−β^n = −expm1(n·log β) that is a relative error of up
+// to about 2^-55 in the weight (n = 2: e^u·n/(1−e^u) ≈ 0.9 at u = n·log β
+// ≈ −1.2), a tenth of an ulp of the element on average, which changes
+// roughly one rounded output in ten here.
+func TestCBCorrectlyRounded(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 29))
+	for range 50 {
+		beta := 0.5 + 0.1*rng.Float64()
+		cfg := spec.Config{Gamma: 2, Reduction: spec.None, CB: &spec.CB{Beta: beta, Counts: []float64{2, 3, 5}}}
+		b := spec.Batch{Classes: 3, Logits: make([]float64, 6), Targets: make([]float64, 6)}
+		for i := range b.Logits {
+			b.Logits[i] = -4 + 8*rng.Float64()
+			b.Targets[i] = float64(rng.IntN(2))
+		}
+		var got, want spec.Result
+		if err := (stable.Evaluator{}).Evaluate(&cfg, b, &got); err != nil {
+			t.Fatal(err)
+		}
+		if err := (exact.Evaluator{}).Evaluate(&cfg, b, &want); err != nil {
+			t.Fatal(err)
+		}
+		for i := range b.Logits {
+			if got.Losses[i] != want.Losses[i] || got.Grad[i] != want.Grad[i] {
+				t.Errorf("β=%v x=%v y=%v class %d: loss %v grad %v, exact (correctly rounded) %v %v",
+					beta, b.Logits[i], b.Targets[i], i%3, got.Losses[i], got.Grad[i], want.Losses[i], want.Grad[i])
+			}
+		}
+	}
+}
+
+// TestRoundingJustAbovePowerOfTwo checks the final rounding of an
+// extended double-double to float64 where the exact value lies just above a
+// power of two, where the float64 spacing changes: y = 0, γ = 0, x = 32 and
+// weight W = 1 − 3·2^-53 give the loss W·sp(32) = W·(32 + log1p(e^-32))
+// = 32·(1 − 3·2^-53)·(1 + δ), δ = log1p(e^-32)/32 = 3.5646·2^-53, that is
+// 32·(1 + 0.5646·2^-53) to within 2^-100: above 32 by 0.56 of half its ulp
+// (32·2^-52 above 32), so the correctly rounded loss is 32 (checked against
+// spec/exact too).
+//
+// Kills: `a.v.hi+a.v.lo` → `a.v.hi-a.v.lo` in xf.float64. For a normalised
+// pair (hi = fl(hi+lo)) the two agree except when hi is a power of two and
+// lo > 0 exceeds half the spacing below hi: here hi − lo = 32·(1 −
+// 0.5646·2^-53) rounds to 32 − 2^-48, the float64 below 32.
+func TestRoundingJustAbovePowerOfTwo(t *testing.T) {
+	cfg := spec.Config{Gamma: 0, Weight: []float64{1 - 3*0x1p-53}, Reduction: spec.None}
+	b := spec.Batch{Classes: 1, Logits: []float64{32}, Targets: []float64{0}}
+	var got, want spec.Result
+	if err := (stable.Evaluator{}).Evaluate(&cfg, b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := (exact.Evaluator{}).Evaluate(&cfg, b, &want); err != nil {
+		t.Fatal(err)
+	}
+	if want.Losses[0] != 32 {
+		t.Fatalf("exact loss %v, derivation 32", want.Losses[0])
+	}
+	if got.Losses[0] != 32 {
+		t.Errorf("loss %v, want 32 (%v ulp)", got.Losses[0], ulp.Dist(got.Losses[0], 32))
+	}
+}

@@ -6,6 +6,7 @@ package vectorized_test
 // docs/mutants.md.
 
 import (
+	"fmt"
 	"math"
 	"math/big"
 	"math/rand/v2"
@@ -254,5 +255,466 @@ func TestMeanOfOverflowingSum(t *testing.T) {
 	}
 	if d := ulp.Dist(r.Loss, half); d > vectorized.Contract.Reduced {
 		t.Errorf("mean loss %v, want MaxFloat64/2 = %v: %v ulp", r.Loss, half, d)
+	}
+}
+
+// checkAgainstExact evaluates b with cfg (float64, and float32 when with32)
+// and spec/exact, and holds every element to Contract: the ulp bounds for
+// binary targets without label smoothing, the SoftRel bound (S from
+// ulp.SoftScale with the element's weights) otherwise; and the reduced loss
+// to Contract.Reduced (Reduced32) when every target is binary and ε = 0.
+// It returns the float64 result.
+func checkAgainstExact(t *testing.T, name string, cfg spec.Config, b spec.Batch, with32 bool) spec.Result {
+	t.Helper()
+	var got, want spec.Result
+	if err := (vectorized.Evaluator{}).Evaluate(&cfg, b, &got); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if err := (exact.Evaluator{}).Evaluate(&cfg, b, &want); err != nil {
+		t.Fatalf("%s: exact: %v", name, err)
+	}
+	var cbw []float64
+	if cfg.CB != nil {
+		w, err := (exact.Evaluator{}).CBWeights(cfg.CB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cbw = w
+	}
+	D := ulp.Denominator(&cfg, b)
+	c := vectorized.Contract
+	allBinary := cfg.LabelSmoothing == 0
+	for i, x := range b.Logits {
+		y := b.Targets[i]
+		if cfg.LabelSmoothing == 0 && (y == 0 || y == 1) {
+			if d := ulp.Dist(got.Losses[i], want.Losses[i]); d > c.Loss {
+				t.Errorf("%s: x=%v y=%v: loss %v, exact %v: %v ulp", name, x, y, got.Losses[i], want.Losses[i], d)
+			}
+			if d := ulp.Dist(got.Grad[i], want.Grad[i]); d > c.Grad {
+				t.Errorf("%s: x=%v y=%v: grad %v, exact %v: %v ulp", name, x, y, got.Grad[i], want.Grad[i], d)
+			}
+			continue
+		}
+		allBinary = false
+		W, pw := ulp.ElementWeight(&cfg, b, cbw, i)
+		S := ulp.SoftScale(W, pw, cfg.Gamma, x, D)
+		if !ulp.WithinSoftRel(got.Losses[i], want.Losses[i], c.SoftRel, S*D) {
+			t.Errorf("%s: x=%v y=%v: loss %v, exact %v beyond SoftRel", name, x, y, got.Losses[i], want.Losses[i])
+		}
+		if !ulp.WithinSoftRel(got.Grad[i], want.Grad[i], c.SoftRel, S) {
+			t.Errorf("%s: x=%v y=%v: grad %v, exact %v beyond SoftRel", name, x, y, got.Grad[i], want.Grad[i])
+		}
+	}
+	if allBinary && cfg.Reduction != spec.None {
+		if d := ulp.Dist(got.Loss, want.Loss); d > c.Reduced {
+			t.Errorf("%s: reduced loss %v, exact %v: %v ulp", name, got.Loss, want.Loss, d)
+		}
+	}
+	if !with32 {
+		return got
+	}
+	b32 := spec.Batch32{Classes: b.Classes, Logits: make([]float32, len(b.Logits)), Targets: make([]float32, len(b.Logits))}
+	for i := range b.Logits {
+		b32.Logits[i], b32.Targets[i] = float32(b.Logits[i]), float32(b.Targets[i])
+	}
+	var got32, want32 spec.Result32
+	if err := (vectorized.Evaluator{}).Evaluate32(&cfg, b32, &got32); err != nil {
+		t.Fatalf("%s float32: %v", name, err)
+	}
+	if err := (exact.Evaluator{}).Evaluate32(&cfg, b32, &want32); err != nil {
+		t.Fatalf("%s float32: exact: %v", name, err)
+	}
+	c32 := cfg.Round32()
+	b64 := spec.Batch{Classes: b.Classes, Logits: make([]float64, len(b.Logits)), Targets: make([]float64, len(b.Logits))}
+	for i := range b32.Logits {
+		b64.Logits[i], b64.Targets[i] = float64(b32.Logits[i]), float64(b32.Targets[i])
+	}
+	var cbw32 []float64
+	for _, w := range cbw {
+		cbw32 = append(cbw32, float64(float32(w)))
+	}
+	D32 := ulp.Denominator(c32, b64)
+	for i, x := range b64.Logits {
+		y := b64.Targets[i]
+		if cfg.LabelSmoothing == 0 && (y == 0 || y == 1) {
+			if d := ulp.Dist32(got32.Losses[i], want32.Losses[i]); d > c.Loss32 {
+				t.Errorf("%s float32: x=%v y=%v: loss %v, exact %v: %v ulp", name, x, y, got32.Losses[i], want32.Losses[i], d)
+			}
+			if d := ulp.Dist32(got32.Grad[i], want32.Grad[i]); d > c.Grad32 {
+				t.Errorf("%s float32: x=%v y=%v: grad %v, exact %v: %v ulp", name, x, y, got32.Grad[i], want32.Grad[i], d)
+			}
+			continue
+		}
+		W, pw := ulp.ElementWeight(c32, b64, cbw32, i)
+		S := ulp.SoftScale(W, pw, c32.Gamma, x, D32)
+		if !ulp.WithinSoftRel(float64(got32.Losses[i]), float64(want32.Losses[i]), c.SoftRel32, S*D32) {
+			t.Errorf("%s float32: x=%v y=%v: loss %v, exact %v beyond SoftRel32", name, x, y, got32.Losses[i], want32.Losses[i])
+		}
+		if !ulp.WithinSoftRel(float64(got32.Grad[i]), float64(want32.Grad[i]), c.SoftRel32, S) {
+			t.Errorf("%s float32: x=%v y=%v: grad %v, exact %v beyond SoftRel32", name, x, y, got32.Grad[i], want32.Grad[i])
+		}
+	}
+	if allBinary && cfg.Reduction != spec.None {
+		if d := ulp.Dist32(got32.Loss, want32.Loss); d > c.Reduced32 {
+			t.Errorf("%s float32: reduced loss %v, exact %v: %v ulp", name, got32.Loss, want32.Loss, d)
+		}
+	}
+	return got
+}
+
+// oneHotBatch is 5 rows of 3 classes (15 elements: three groups of 4 and a
+// tail of 3 for the SIMD kernels), row r positive in class r mod 3, logits
+// spread over [−3.7, 3.3] with both signs in every class.
+func oneHotBatch() spec.Batch {
+	const classes, rows = 3, 5
+	b := spec.Batch{Classes: classes, Logits: make([]float64, classes*rows), Targets: make([]float64, classes*rows)}
+	for i := range b.Logits {
+		b.Logits[i] = -3.7 + 0.5*float64((7*i)%15)
+	}
+	for r := range rows {
+		b.Targets[r*classes+r%classes] = 1
+	}
+	return b
+}
+
+// TestSingleFeatureConfigs checks, against spec/exact within Contract and
+// on both dtypes, configs that differ from one the SIMD kernels cover
+// (linear semantics, γ = 2, no α, mean over elements) by exactly one
+// feature the kernels do not implement. Built with GOEXPERIMENT=simd, every
+// element here has a binary target, so a config wrongly admitted to the
+// kernels (p.simple in newParams) is computed as if the feature were
+// absent: off by the weight (×0.5, 2 or 3), the pos_weight of the
+// positives (×2.5, 0.75, 4), α₊ of classes 1 and 2 (0.6 and 0.9 instead of
+// 0.25), the smoothing (y' = 0.95 or 0.05 instead of 1 or 0: the loss of a
+// confident element changes by a large factor) or the CB weight (counts 10,
+// 100, 1000 at β = 0.99: w = 0.105, 0.0158, 0.0100).
+//
+// Kills, in the condition p.simple: `cfg.LabelSmoothing == 0` → `!=`,
+// `cfg.Alpha == nil` → `!=`, `len(cfg.Alpha) == 1` → `!=`,
+// `cfg.Weight == nil` → `!=`, `cfg.PosWeight == nil` → `!=` and
+// `cfg.CB == nil` → `!=` (each lets one of these configs into the kernels;
+// the opposite effect, a simple config sent to the portable loop, is
+// equivalent). The other semantics (geometric, expce, split) are here too:
+// on binary targets without ε the four are one function (SPEC.md §2) and
+// the kernels redo every soft element with the config's semantics, so
+// `cfg.Soft == spec.Linear` → `!=` is equivalent, and these rows only hold
+// the portable loop to the Contract.
+func TestSingleFeatureConfigs(t *testing.T) {
+	cb := func(apply spec.CBApply) *spec.CB {
+		return &spec.CB{Beta: 0.99, Counts: []float64{10, 100, 1000}, Apply: apply}
+	}
+	for _, c := range []struct {
+		name string
+		cfg  spec.Config
+	}{
+		{"weight", spec.Config{Gamma: 2, Weight: []float64{0.5, 2, 3}}},
+		{"pos_weight", spec.Config{Gamma: 2, PosWeight: []float64{2.5, 0.75, 4}}},
+		{"per-class alpha", spec.Config{Gamma: 2, Alpha: []float64{0.25, 0.6, 0.9}}},
+		{"smoothing, scope all", spec.Config{Gamma: 2, LabelSmoothing: 0.1, SmoothingScope: spec.SmoothingAll}},
+		{"smoothing, scope ce", spec.Config{Gamma: 2, LabelSmoothing: 0.1, SmoothingScope: spec.SmoothingCE}},
+		{"CB by class", spec.Config{Gamma: 2, CB: cb(spec.CBClass)}},
+		{"CB by label", spec.Config{Gamma: 2, CB: cb(spec.CBLabel)}},
+		{"geometric", spec.Config{Gamma: 2, Soft: spec.Geometric}},
+		{"expce", spec.Config{Gamma: 2, Soft: spec.ExpCE}},
+		{"split", spec.Config{Gamma: 2, Soft: spec.Split}},
+	} {
+		checkAgainstExact(t, c.name, c.cfg, oneHotBatch(), true)
+	}
+}
+
+// TestTinyAlpha checks a scalar α = 2^-1029, below the 2^-900 under which
+// newParams keeps the config off the SIMD kernels, against spec/exact
+// within Contract (float64; in float32 such an α rounds to 0). With y = 1,
+// x = −700 … −700.7 and γ = 10^304, the modulator is
+// σ(−x)^γ = e^{−γ·log1p(e^x)} with γ·e^x between 0.49 and 0.99, so it lies
+// in [0.37, 0.62], and the cross-entropy is sp(−x) ≈ 700: the loss
+// α·mod·700 ≈ 2^-1021 is a normal number, but the kernels' unscaled
+// product α·mod ≈ 2^-1030 is subnormal, rounded to a multiple of 2^-1074,
+// an error of up to 700·2^-1075 = 2^-1065.5 in the loss, 175 of its ulps
+// (2^-1073). The test first checks that premise: the product formed that
+// way in float64 misses the exact loss by more than Contract.Loss on at
+// least one element.
+//
+// Kills, in p.simple: `cfg.Alpha[0] == 0` → `!=` and
+// `cfg.Alpha[0] >= 0x1p-900` → `<`, each of which sends this α to the
+// kernels. (`>=` → `>` moves only α = 2^-900 itself, which the kernels
+// handle: equivalent.)
+func TestTinyAlpha(t *testing.T) {
+	const alpha, gamma = 0x1p-1029, 1e304
+	b := spec.Batch{Classes: 1}
+	for k := range 8 {
+		b.Logits = append(b.Logits, -700-0.1*float64(k))
+		b.Targets = append(b.Targets, 1)
+	}
+	cfg := spec.Config{Gamma: gamma, Alpha: []float64{alpha}, Reduction: spec.None}
+	checkAgainstExact(t, "alpha 2^-1029", cfg, b, false)
+	var want spec.Result
+	if err := (exact.Evaluator{}).Evaluate(&cfg, b, &want); err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for i, x := range b.Logits {
+		l := math.Log1p(math.Exp(x)) // log q = −l, l ≈ e^x (relative error ≈ 2^-53)
+		m := alpha * math.Exp(-gamma*l)
+		worst = max(worst, ulp.Dist(m*(-x+l), want.Losses[i]))
+		if want.Losses[i] < 0x1p-1022 {
+			t.Fatalf("x=%v: exact loss %v is not normal: the premise of the test fails", x, want.Losses[i])
+		}
+	}
+	if worst <= vectorized.Contract.Loss {
+		t.Fatalf("the unscaled product α·mod·CE is within %v ulp of the exact loss: the test cannot tell the kernels' form from the careful path", worst)
+	}
+}
+
+// checkMeanOfLosses checks that r.Loss, the mean of a batch evaluated with
+// Reduction Mean, is within Contract.Reduced of the exact mean of the
+// element losses it reports, Σ r.Losses / D, with D = Σy taken exactly
+// from the targets (big.Float at 2048 bits). The reduction adds those same
+// float64 values (times 2^k on the careful path for D < 1, exact), with a
+// compensated sum, and divides once.
+func checkMeanOfLosses(t *testing.T, name string, r spec.Result, targets []float64) {
+	t.Helper()
+	sum, d := new(big.Float).SetPrec(2048), new(big.Float).SetPrec(2048)
+	for i, l := range r.Losses {
+		sum.Add(sum, new(big.Float).SetFloat64(l))
+		d.Add(d, new(big.Float).SetFloat64(targets[i]))
+	}
+	want, _ := sum.Quo(sum, d).Float64()
+	if dist := ulp.Dist(r.Loss, want); dist > vectorized.Contract.Reduced {
+		t.Errorf("%s: mean loss %v, exact mean of the element losses %v: %v ulp", name, r.Loss, want, dist)
+	}
+}
+
+// TestMeanNormalisers checks every normaliser of Mean against spec/exact
+// within Contract (elements and, where every target is binary, the reduced
+// loss; with soft targets the reduced loss against the exact mean of the
+// reported element losses):
+//
+//   - Elements (D = 15) and Rows (D = 5) on oneHotBatch, both dtypes.
+//     Kills `float64(n / classes)` → `n * classes` (D = 45).
+//   - Positives and PositivesGuarded on 15 elements whose logits and soft
+//     targets are all nonzero (Σy = 9), both dtypes: every accumulator
+//     of the data scan (scanPortable's four lanes and its tail, and the
+//     SIMD scans' tails) sees a nonzero x and y. A scan that reports a
+//     problem in valid data makes validate fall back to spec.Validate and
+//     return Σy = 0 (D = 0: infinite gradients; 1 for PositivesGuarded);
+//     one that drops a lane gets Σy wrong. Kills, in scanPortable:
+//     `x[i] - x[i]` → `+` and `(v - v)` → `(v + v)` in the four lanes and
+//     the tail, `s0 + s1`, `s2 + s3` and `(…) + (…)` → `-` in its Σy; in
+//     scanData: `s > 0` → `s <= 0`.
+//   - Positives with Σy < 1, the careful path: Σy = 0.375 (D = 0.75·2^-1,
+//     binary elements with ordinary losses: their chunk sum must carry
+//     the factor 2), Σy = 0.7 (D in [½, 1): dm = 1.4, dExp = 1) and
+//     Σy = 2^-60 with y = 0, γ = 0.04, x = −700 … −694, where W·f′ ≈
+//     (1+γ)·e^{(1+γ)x}, 2^-1050 to 2^-1041, is subnormal but W·f′/D,
+//     2^-990 to 2^-981, is not: the gradient must be scaled before its
+//     rounding (SPEC.md §5, the package comment). PositivesGuarded with
+//     Σy = 0.375 gives D = 1. Kills, in newParams: `p.d > 0` → `p.d <= 0`
+//     and `p.d < 1` → `>=` (D < 1 on the plain path: the subnormal
+//     gradients keep only 24 to 33 bits), `p.dm, p.dExp = fr, -ex` →
+//     `+ex` (D off by 4), `p.dExp == 0` → `!=` (D = 0.375 read as 0.75),
+//     `2*fr` → `2/fr` (D = 0.7 read as 1.43), and in p.simple
+//     `p.dExp == 0` → `!=`, which sends the binary elements of a mean
+//     over D < 1 to the SIMD kernels: their losses enter the chunk sum
+//     without the factor 2^dExp (D = 0.375) and their gradients are
+//     rounded subnormal before the division (D = 2^-60).
+func TestMeanNormalisers(t *testing.T) {
+	mean := func(n spec.Normalizer) spec.Config {
+		return spec.Config{Gamma: 2, Reduction: spec.Mean, Normalizer: n}
+	}
+	checkAgainstExact(t, "elements", mean(spec.Elements), oneHotBatch(), true)
+	checkAgainstExact(t, "rows", mean(spec.Rows), oneHotBatch(), true)
+
+	soft := spec.Batch{Classes: 3, Logits: make([]float64, 15), Targets: make([]float64, 15)}
+	for i := range soft.Logits {
+		soft.Logits[i] = -3.5 + 0.5*float64((4*i)%15)
+		if soft.Logits[i] == 0 {
+			soft.Logits[i] = 0.25
+		}
+		soft.Targets[i] = float64(1+i%4) / 4
+	}
+	for _, n := range []spec.Normalizer{spec.Positives, spec.PositivesGuarded} {
+		cfg := mean(n)
+		r := checkAgainstExact(t, fmt.Sprintf("soft, normaliser %v", n), cfg, soft, true)
+		checkMeanOfLosses(t, fmt.Sprintf("soft, normaliser %v", n), r, soft.Targets)
+	}
+
+	small := func(ys float64) spec.Batch {
+		b := spec.Batch{Classes: 1}
+		for k := range 9 {
+			b.Logits = append(b.Logits, -2.25+0.5*float64(k))
+			b.Targets = append(b.Targets, 0)
+		}
+		b.Targets[4] = ys
+		return b
+	}
+	for _, c := range []struct {
+		name string
+		cfg  spec.Config
+		b    spec.Batch
+	}{
+		{"Σy = 0.375", mean(spec.Positives), small(0.375)},
+		{"Σy = 0.7", mean(spec.Positives), small(0.7)},
+		{"guarded, Σy = 0.375", mean(spec.PositivesGuarded), small(0.375)},
+	} {
+		r := checkAgainstExact(t, c.name, c.cfg, c.b, false)
+		if c.cfg.Normalizer == spec.Positives {
+			checkMeanOfLosses(t, c.name, r, c.b.Targets)
+		}
+	}
+	tiny := spec.Batch{Classes: 1}
+	for k := range 7 {
+		tiny.Logits = append(tiny.Logits, -700+float64(k))
+		tiny.Targets = append(tiny.Targets, 0)
+	}
+	tiny.Logits = append(tiny.Logits, 0.5)
+	tiny.Targets = append(tiny.Targets, 0x1p-60)
+	cfg := spec.Config{Gamma: 0.04, Reduction: spec.Mean, Normalizer: spec.Positives}
+	checkAgainstExact(t, "Σy = 2^-60", cfg, tiny, false)
+}
+
+// TestScanEdges checks the parallel data scan of validate where its chunks
+// are unusual, each time against spec.Validate (the error) or, for valid
+// data, through the mean over positives: Σy is a power of two here, so
+// the gradient of the mean times Σy must equal the gradient of the sum bit
+// for bit (the division by 2^k is exact, no result is subnormal).
+//
+//   - Mean over positives with no positive target: spec.Validate's error.
+//     Kills `cfg.Reduction == spec.Mean` → `!=` and `cfg.Normalizer ==
+//     spec.Positives` → `!=` in validate, and `s > 0` → `s >= 0` in
+//     scanData (each lets the batch through).
+//   - One class, 16383 elements, one short of a chunk (4096 positives).
+//     Kills `(n + step - 1) / step` → `(n + step + 1) / step`, a second
+//     chunk that starts past the end (slice out of range).
+//   - 16385 classes, one row, wider than a chunk (step = C), CB by label:
+//     a valid one-hot row gives Σy = 1 (mean = sum), a target of 2 in it
+//     spec.Validate's error. Kills `step == 0` → `!=` (a step of 0: a
+//     division by zero).
+//   - 3 classes, CB by label, rows [0,0,0] and [1,0,1] in the second of
+//     two chunks, every other row positive in class 2: spec.Validate's
+//     error (a row without a positive). Kills `chunk - chunk%classes` →
+//     `chunk + chunk%classes` (16385, not a whole number of rows: the
+//     second chunk's triples straddle rows, each holds one 1 and the scan
+//     passes the batch, or the last triple runs past the end), and
+//     `r < hi` → `r >= hi` in the one-hot loop (no row checked).
+//   - Two workers, two chunks, a NaN logit in the second one: spec.Validate's
+//     error; and the same batch valid (8192 positives), mean = sum / 8192.
+//     Kills `k < nc` → `k >= nc` (no chunk scanned) and `k <= nc` (a
+//     chunk past the end) in scanData's worker loop.
+func TestScanEdges(t *testing.T) {
+	sameErr := func(name string, e vectorized.Evaluator, cfg spec.Config, b spec.Batch) {
+		t.Helper()
+		var r spec.Result
+		want := spec.Validate(&cfg, b)
+		got := e.Evaluate(&cfg, b, &r)
+		if want == nil || got == nil || got.Error() != want.Error() {
+			t.Errorf("%s: Evaluate returns %v, spec.Validate %v", name, got, want)
+		}
+	}
+	meanIsSum := func(name string, e vectorized.Evaluator, cfg spec.Config, b spec.Batch, sumY float64) {
+		t.Helper()
+		var sum, mean spec.Result
+		cfg.Reduction, cfg.Normalizer = spec.Mean, spec.Positives
+		if err := e.Evaluate(&cfg, b, &mean); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		cfg.Reduction = spec.Sum
+		if err := e.Evaluate(&cfg, b, &sum); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := range b.Logits {
+			if mean.Grad[i]*sumY != sum.Grad[i] {
+				t.Fatalf("%s: grad[%d]: mean over positives %v × Σy = %v, sum %v", name, i, mean.Grad[i], mean.Grad[i]*sumY, sum.Grad[i])
+			}
+		}
+	}
+	column := func(n, every int) spec.Batch {
+		b := spec.Batch{Classes: 1, Logits: make([]float64, n), Targets: make([]float64, n)}
+		for i := range n {
+			b.Logits[i] = float64(i%9) - 4.5
+			if i%every == 0 {
+				b.Targets[i] = 1
+			}
+		}
+		return b
+	}
+	one := vectorized.Evaluator{Workers: 1}
+
+	none := column(64, 1<<30)
+	none.Targets[0] = 0
+	sameErr("no positive target", one, spec.Config{Gamma: 2, Reduction: spec.Mean, Normalizer: spec.Positives}, none)
+
+	meanIsSum("16383 elements", one, spec.Config{Gamma: 2}, column(16383, 4), 4096)
+
+	const wide = 16385
+	row := spec.Batch{Classes: wide, Logits: make([]float64, wide), Targets: make([]float64, wide)}
+	for i := range row.Logits {
+		row.Logits[i] = float64(i%9) - 4.5
+	}
+	row.Targets[wide-1] = 1
+	cbCfg := spec.Config{Gamma: 2, CB: &spec.CB{Beta: 0.5, Counts: make([]float64, wide), Apply: spec.CBLabel}}
+	for k := range cbCfg.CB.Counts {
+		cbCfg.CB.Counts[k] = 1 + float64(k%3)
+	}
+	meanIsSum("one row of 16385 classes", one, cbCfg, row, 1)
+	row.Targets[wide-2] = 2
+	sameErr("one row of 16385 classes, a target of 2", one, cbCfg, row)
+
+	const classes, rows = 3, 7000
+	grid := spec.Batch{Classes: classes, Logits: make([]float64, classes*rows), Targets: make([]float64, classes*rows)}
+	for i := range grid.Logits {
+		grid.Logits[i] = float64(i%7) - 3
+	}
+	for r := range rows {
+		grid.Targets[r*classes+2] = 1
+	}
+	const bad = 6000 // in the second chunk (rows 5461 on)
+	grid.Targets[(bad-1)*classes+2] = 0
+	grid.Targets[bad*classes], grid.Targets[bad*classes+2] = 1, 1
+	sameErr("rows [0,0,0], [1,0,1] in the second chunk", one, spec.Config{Gamma: 2,
+		CB: &spec.CB{Beta: 0.9, Counts: []float64{1, 2, 3}, Apply: spec.CBLabel}}, grid)
+
+	two := vectorized.Evaluator{Workers: 2}
+	b := column(32768, 4)
+	meanIsSum("two workers", two, spec.Config{Gamma: 2}, b, 8192)
+	b.Logits[30000] = math.NaN()
+	sameErr("two workers, a NaN in the second chunk", two, spec.Config{Gamma: 2}, b)
+}
+
+// TestRescaledSumCompensated checks the compensation of rescaledSum, the
+// second pass of a reduction whose plain sum overflowed. Two elements
+// with x = −1.5·2^1023 and 41 with x = −3·2^968, y = 1, γ = 0: each loss
+// is sp(−x) = −x + log1p(e^x) = −x exactly in float64 (log1p(e^x) < 2^-1000
+// is far below half an ulp of −x), so they are read from the logits; their
+// sum 3·2^1023 + 123·2^968 overflows. Scaled by 2^-64, the first two sum to
+// 1.5·2^960 (ulp 2^908) and each of the others, 3·2^904 = 0.1875 ulp, is
+// lost from the sum and kept in the compensation, which reaches
+// 7.6875 ulp: the mean over the 43 elements, (3·2^1023 + 123·2^968)/43,
+// computed here in big.Float and rounded once, must be within
+// Contract.Reduced; dropping the compensation's sign makes it 16 ulp of the
+// sum (about 12 of the mean) off.
+//
+// Kills: `return s + c` → `return s - c` in rescaledSum.
+func TestRescaledSumCompensated(t *testing.T) {
+	b := spec.Batch{Classes: 1, Logits: []float64{-0x1.8p1023, -0x1.8p1023}, Targets: []float64{1, 1}}
+	for range 41 {
+		b.Logits = append(b.Logits, -0x3p968)
+		b.Targets = append(b.Targets, 1)
+	}
+	cfg := spec.Config{Gamma: 0, Reduction: spec.Mean}
+	var r spec.Result
+	if err := (vectorized.Evaluator{Workers: 1}).Evaluate(&cfg, b, &r); err != nil {
+		t.Fatal(err)
+	}
+	sum := new(big.Float).SetPrec(2048)
+	for i, x := range b.Logits {
+		if r.Losses[i] != -x {
+			t.Fatalf("element %d: loss %v, want −x = %v", i, r.Losses[i], -x)
+		}
+		sum.Sub(sum, new(big.Float).SetFloat64(x))
+	}
+	want, _ := sum.Quo(sum, big.NewFloat(float64(len(b.Logits)))).Float64()
+	if d := ulp.Dist(r.Loss, want); d > vectorized.Contract.Reduced {
+		t.Errorf("mean loss %v, exact %v: %v ulp", r.Loss, want, d)
 	}
 }
