@@ -11,9 +11,11 @@ func kernel[F float32 | float64](p *params, start int, x, y, loss, grad []F) flo
 	return portable(p, start, x, y, loss, grad)
 }
 
-// kernel32 computes one chunk of float32 data with the portable loop.
+// kernel32 computes one chunk of float32 data with portable32: the
+// float32 element for the configs and elements it covers, the float64
+// loop for the others.
 func kernel32(p *params, start int, x, y, loss, grad []float32) float64 {
-	return portable(p, start, x, y, loss, grad)
+	return portable32(p, start, x, y, loss, grad)
 }
 
 // hasSIMD is false without the SIMD build.
