@@ -12,7 +12,7 @@ RAPID_LONG  ?= 10000
 BENCH_COUNT ?= 5
 
 .PHONY: all test lint test-portable test-simd test-race report bench props-long \
-	figures vectors crosscheck-torch fuzz zoo mutants
+	figures vectors crosscheck-torch bench-torch fuzz zoo mutants
 
 all: test
 
@@ -43,6 +43,13 @@ report:
 ## bench: benchmarks in the form benchstat reads (go run golang.org/x/perf/cmd/benchstat@latest FILE).
 bench:
 	GOEXPERIMENT=simd $(GO) test -run='^$$' -bench=. -benchmem -count=$(BENCH_COUNT) ./impl/... | tee bench.txt
+
+## bench-torch: PyTorch (Debian's python3-torch) on the inputs of
+## BenchmarkEvaluate at N = 1e7 with 2 threads, to compare within one session.
+bench-torch:
+	@$(PYTHON) -c 'import torch, torchvision' 2>/dev/null || \
+		{ apt-get update && apt-get install -y python3-torch python3-torchvision; }
+	$(PYTHON) examples/python/bench_torch.py --n 10000000 --threads 2
 
 props-long:
 	$(GO) test ./props/ ./impl/... -run 'Conformance|Prop' -rapid.checks=$(RAPID_LONG) -timeout 2h
