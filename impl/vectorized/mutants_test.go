@@ -718,3 +718,40 @@ func TestRescaledSumCompensated(t *testing.T) {
 		t.Errorf("mean loss %v, exact %v: %v ulp", r.Loss, want, d)
 	}
 }
+
+// TestSplitTinyProduct checks, against spec/exact within Contract, split
+// elements whose coefficient times modulator, fp = W·α₊·pw·y·q^γ (or fn
+// for y = 0), is below 2^-1000 while the modulator itself is normal: W =
+// 2^-950, γ = 7.4e14 and x = ∓30 on the wrong side (sp = 30, the other
+// sp = e^{-30} ≈ 9.4e-14, so the modulator is exp(-γ·9.4e-14) ≈ 2^-100)
+// give fp ≈ 2^-1050, a subnormal with 24 significant bits, and the loss
+// fp·30 and the gradient about fp·2000 are subnormal. The plain product
+// fp·sp rounds fp first, an error of up to 2^-1075 that sp and γ·s·sp
+// multiply into tens to thousands of ulps of the subnormal result; elem
+// must send these elements to the careful path (wideF), which rounds once.
+// Float64 only (a float32 result that small is 0).
+//
+// Kills, in elem's split branch: `fp < 0x1p-1000` → `fp >= 0x1p-1000`
+// and `fn < 0x1p-1000` → `fn >= 0x1p-1000` (the plain path for these
+// elements).
+func TestSplitTinyProduct(t *testing.T) {
+	cfg := spec.Config{Gamma: 7.4e14, Soft: spec.Split, Weight: []float64{0x1p-950}, Reduction: spec.None}
+	b := spec.Batch{Classes: 1, Logits: []float64{-30, 30, -30.5, 29.5}, Targets: []float64{1, 0, 1, 0}}
+	checkAgainstExact(t, "split W=2^-950 γ=7.4e14", cfg, b, false)
+}
+
+// TestTinyProduct is TestSplitTinyProduct for linear semantics, where
+// elem checks cp = W·α_t·pw·y·q^γ and cn = W·α_t·(1-y)·q^γ: W = 2^-950, γ
+// = 7.4e14 and x = ∓30 on the wrong side give cp (y = 1) or cn (y = 0)
+// about 2^-1050 with a normal modulator (about 2^-100), and subnormal
+// results that a plain product would get tens to thousands of ulps wrong.
+// Against spec/exact within Contract; float64 only, not one of the SIMD
+// kernels' configs (weight), so both builds take the portable loop.
+//
+// Kills, in elem's check before the plain products: `kp != 0` → `==`,
+// `cp < 0x1p-1000` → `>=`, `kn != 0` → `==` and `cn < 0x1p-1000` → `>=`.
+func TestTinyProduct(t *testing.T) {
+	cfg := spec.Config{Gamma: 7.4e14, Weight: []float64{0x1p-950}, Reduction: spec.None}
+	b := spec.Batch{Classes: 1, Logits: []float64{-30, 30, -30.5}, Targets: []float64{1, 0, 1}}
+	checkAgainstExact(t, "linear W=2^-950 γ=7.4e14", cfg, b, false)
+}
