@@ -14,6 +14,7 @@ import (
 
 	"github.com/focalcheck/focalcheck/impl/vectorized"
 	"github.com/focalcheck/focalcheck/internal/ulp"
+	"github.com/focalcheck/focalcheck/props"
 	"github.com/focalcheck/focalcheck/spec"
 	"github.com/focalcheck/focalcheck/spec/exact"
 )
@@ -313,10 +314,7 @@ func checkAgainstExact(t *testing.T, name string, cfg spec.Config, b spec.Batch,
 	if !with32 {
 		return got
 	}
-	b32 := spec.Batch32{Classes: b.Classes, Logits: make([]float32, len(b.Logits)), Targets: make([]float32, len(b.Logits))}
-	for i := range b.Logits {
-		b32.Logits[i], b32.Targets[i] = float32(b.Logits[i]), float32(b.Targets[i])
-	}
+	b32 := props.To32(b)
 	var got32, want32 spec.Result32
 	if err := (vectorized.Evaluator{}).Evaluate32(&cfg, b32, &got32); err != nil {
 		t.Fatalf("%s float32: %v", name, err)
