@@ -753,3 +753,80 @@ func TestTinyProduct(t *testing.T) {
 	b := spec.Batch{Classes: 1, Logits: []float64{-30, 30, -30.5}, Targets: []float64{1, 0, 1}}
 	checkAgainstExact(t, "linear W=2^-950 γ=7.4e14", cfg, b, false)
 }
+
+// TestMoreChunksThanTheStack checks the reduction of a batch cut into more
+// chunks than run's stack array of per-chunk sums holds (64), so that the
+// sums live on the heap: 64 chunks of vectorized.Chunk elements and one
+// more element (65 chunks), logits uniform in [−5, 5], binary targets,
+// γ = 2, Sum, one worker. r.Loss must be within Contract.Reduced of the
+// exact sum of the element losses (checkExactSum), so a chunk left out or
+// counted twice fails as well.
+//
+// Kills: `nc <= len(stack)` → `nc > len(stack)` in run (the 64-element
+// array sliced past its end: a panic).
+func TestMoreChunksThanTheStack(t *testing.T) {
+	n := 64*vectorized.Chunk + 1
+	rng := rand.New(rand.NewPCG(23, 23))
+	x := make([]float64, n)
+	y := make([]float64, n)
+	for i := range x {
+		x[i] = -5 + 10*rng.Float64()
+		y[i] = float64(rng.IntN(2))
+	}
+	checkExactSum(t, spec.Config{Gamma: 2, Reduction: spec.Sum}, x, y)
+}
+
+// TestCarefulModulatorFarBelowRange checks, against spec/exact within
+// Contract, elements on the careful path (weight 2^1023, above the 2^1000
+// that elem's coefficients may reach) whose modulator is far below the
+// float64 range while their loss and gradient are not: y = 1 with x ∈
+// {9.9, 10, 10.1} and γ ∈ {137, 138, 139, 140} (and the mirror, y = 0
+// with −x), so q^γ = e^{-γ·sp(x)} ≈ e^{-1356} to e^{-1414}, the loss
+// 2^1023·q^γ·sp(−x) ≈ e^{709.1 − (γ+1)·x} between about e^{-713} and
+// e^{-651}, the gradient about γ times larger. expW must reduce z =
+// −γ·sp(x) to k·ln 2 + r with |r| ≤ ln 2/2 before math.Exp.
+//
+// Kills, in expW: `zh * 1.4426950408889634` → `zh / 1.4426950408889634`
+// (k off by the factor ln²2, so r ≈ 0.52·z and math.Exp(r) is subnormal
+// for z below about −1363: tens of bits lost).
+func TestCarefulModulatorFarBelowRange(t *testing.T) {
+	var b spec.Batch
+	b.Classes = 1
+	for _, x := range []float64{9.9, 10, 10.1} {
+		b.Logits = append(b.Logits, x, -x)
+		b.Targets = append(b.Targets, 1, 0)
+	}
+	for _, g := range []float64{137, 138, 139, 140} {
+		cfg := spec.Config{Gamma: g, Weight: []float64{0x1p1023}, Reduction: spec.None}
+		checkAgainstExact(t, fmt.Sprintf("W=2^1023 γ=%v", g), cfg, b, false)
+	}
+}
+
+// TestCBLabelOverflowingMean checks, against spec/exact within Contract, a
+// mean whose plain sum overflows while the mean does not, with CB applied
+// by label: weight 8.9e307 for both classes, CB counts 1 and 1000 at β =
+// 0.999 normalised to sum C = 2 (1.9968 and 0.0032), γ = 2, mean over the
+// 8 elements. The label-0 rows have W ≈ 1.777e308, and their elements
+// with y = 1 at x = −1.5 have l ≈ 1.14, so W·l overflows (the element
+// loss is +Inf, checked) while the mean, about 2·2.0e308/8, is finite: run
+// then sums again with every weight scaled by 2^-64 (rescaledSum), which
+// must give each element its label's CB weight as well.
+//
+// Kills, in rescaledSum: `p.w[k]*cbw*0x1p-64` → `p.w[k]/cbw*0x1p-64`
+// (the label-1 rows weighted 8.9e307/0.0032: the mean overflows).
+func TestCBLabelOverflowingMean(t *testing.T) {
+	cfg := spec.Config{
+		Gamma:     2,
+		Weight:    []float64{8.9e307, 8.9e307},
+		CB:        &spec.CB{Beta: 0.999, Counts: []float64{1, 1000}, Normalize: spec.CBSum, Apply: spec.CBLabel},
+		Reduction: spec.Mean, Normalizer: spec.Elements,
+	}
+	b := spec.Batch{Classes: 2,
+		Logits:  []float64{-1.5, -3, 0.5, -2, -1.5, 1, -2, 0.7},
+		Targets: []float64{1, 0, 0, 1, 1, 0, 0, 1},
+	}
+	r := checkAgainstExact(t, "CB by label, overflowing sum", cfg, b, false)
+	if !math.IsInf(r.Losses[0], 1) || math.IsInf(r.Loss, 0) {
+		t.Fatalf("element loss %v, mean %v: the test needs an overflowing element and a finite mean", r.Losses[0], r.Loss)
+	}
+}
