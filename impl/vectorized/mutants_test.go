@@ -6,6 +6,7 @@ package vectorized_test
 // docs/mutants.md.
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -17,6 +18,7 @@ import (
 	"github.com/focalcheck/focalcheck/props"
 	"github.com/focalcheck/focalcheck/spec"
 	"github.com/focalcheck/focalcheck/spec/exact"
+	"github.com/google/go-cmp/cmp"
 )
 
 // TestReducedSumCompensated checks the summed loss of a long batch against
@@ -828,5 +830,27 @@ func TestCBLabelOverflowingMean(t *testing.T) {
 	r := checkAgainstExact(t, "CB by label, overflowing sum", cfg, b, false)
 	if !math.IsInf(r.Losses[0], 1) || math.IsInf(r.Loss, 0) {
 		t.Fatalf("element loss %v, mean %v: the test needs an overflowing element and a finite mean", r.Losses[0], r.Loss)
+	}
+}
+
+// TestCBWeightsNil checks that CBWeights without a CB configuration is an
+// InputError on the field "cb" with no index (-1, printed "cb: missing"),
+// as spec/exact reports it.
+//
+// Kills: `Index: -1` → `Index: +1` in CBWeights (2 mutants; the line had
+// no test before).
+func TestCBWeightsNil(t *testing.T) {
+	w, err := (vectorized.Evaluator{}).CBWeights(nil)
+	var ie *spec.InputError
+	if w != nil || !errors.As(err, &ie) {
+		t.Fatalf("CBWeights(nil) = %v, %v; want nil and an *spec.InputError", w, err)
+	}
+	_, xerr := (exact.Evaluator{}).CBWeights(nil)
+	var want *spec.InputError
+	if !errors.As(xerr, &want) {
+		t.Fatalf("exact: CBWeights(nil) error %v", xerr)
+	}
+	if diff := cmp.Diff(want, ie); diff != "" {
+		t.Errorf("CBWeights(nil) error (-exact +vectorized):\n%s", diff)
 	}
 }
