@@ -87,8 +87,8 @@ crosscheck-torch:
 ## mutants: mutation testing with gremlins (.gremlins.yaml: efficacy ≥ 90%,
 ## timeout coefficient 10, 2 workers) of impl/stable and impl/vectorized (SIMD
 ## build, -short, without TestWorkersDeterministic, whose run per mutant would
-## take hours in all); fails on a timed-out mutant too. About 30 + 25 minutes
-## on 2 cores. Results and the reviewed survivors: docs/mutants.md.
+## take hours in all); fails on a timed-out mutant too. About 15 + 65 minutes
+## on 2 cores. Results and the reviewed survivors: README, "Mutation testing".
 MUTANTS_OUT ?= $(or $(TMPDIR),/tmp)/focalcheck-mutants
 mutants:
 	@mkdir -p $(MUTANTS_OUT)

@@ -1,9 +1,8 @@
 package stable_test
 
-// Tests that close gaps found by mutation testing (make mutants,
-// docs/mutants.md). Each names the mutant it kills and the behaviour
-// behind it; the mutants left alive are argued equivalent in
-// docs/mutants.md.
+// Tests that close gaps found by mutation testing (make mutants; README,
+// "Mutation testing"). Each names the mutant it kills and the behaviour
+// behind it; the mutants left alive are argued equivalent there.
 
 import (
 	"fmt"

@@ -1,7 +1,7 @@
 package vectorized
 
 // Tests of the float32 path's helpers that close gaps found by mutation
-// testing (make mutants, docs/mutants.md): fma32's rounding to odd, the
+// testing (make mutants; README, "Mutation testing"): fma32's rounding to odd, the
 // configs newK32 takes and the relative errors it stores, and the
 // compensated float64 sum of a float32 chunk (lanes8); and two cases of
 // the float64 portable loop (CB by label when W·f′ overflows, split

@@ -3,7 +3,7 @@
 package vectorized
 
 // Tests of the SIMD kernels' helpers that close gaps found by mutation
-// testing (make mutants, docs/mutants.md); see also mutants32_test.go.
+// testing (make mutants; README, "Mutation testing"); see also mutants32_test.go.
 
 import (
 	"math"
