@@ -44,4 +44,7 @@
 // leaves each implementation out of the inputs that match its known open
 // bugs (knownBugs in element_test.go), so that a campaign looks for new
 // ones; without it an input that shows a known bug fails like any other.
+// The failing inputs of the open bugs are kept under testdata/known/,
+// which the engine does not read: TestKnownBugsStillShow replays them and
+// fails when one passes, so that its file moves to testdata/fuzz/.
 package fuzz

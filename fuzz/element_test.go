@@ -2,6 +2,8 @@ package fuzz_test
 
 import (
 	"flag"
+	"math"
+	"slices"
 	"testing"
 	"time"
 
@@ -30,10 +32,50 @@ var knownBugs = []struct {
 	impl, what string
 	matches    func(fuzz.Input) bool
 }{
-	// None is open. The last one, vectorized's large γ (8 ulp at x = −3.03,
-	// y = 1, γ = 12896, where q^γ = e^{−609}: the modulator took γ times the
-	// 2^-58.5 error of l), is fixed by its precise modulator; its input is
-	// in testdata/fuzz/FuzzElement and FuzzFloat32 as a regression.
+	// Each has its reproducer under testdata/known/ (TestKnownBugsStillShow).
+	// Fixed ones move to testdata/fuzz/ as regressions, as vectorized's large
+	// γ did (8 ulp at x = −3.03, y = 1, γ = 12896, fixed by its precise
+	// modulator).
+	{"vectorized", "a class weight times its CB weight overflows float64 before the element is evaluated (README, Known limits): ±Inf where the exact loss or gradient is finite",
+		weightTimesCBOverflows},
+	{"naive", "its float32 path multiplies a weight, pos_weight or α below 2^-102 into partial products that can fall below the float32 normal range (2^-126) and lose relative precision while the loss is normal",
+		tinyFloat32Factor},
+}
+
+// weightTimesCBOverflows reports whether some class weight times some CB
+// weight of in's configuration (as stable computes them) overflows
+// float64: vectorized forms that product first.
+func weightTimesCBOverflows(in fuzz.Input) bool {
+	cfg := in.Config()
+	if cfg.Weight == nil || cfg.CB == nil {
+		return false
+	}
+	w, err := (stable.Evaluator{}).CBWeights(cfg.CB)
+	if err != nil {
+		return false
+	}
+	for _, a := range cfg.Weight {
+		for _, b := range w {
+			if math.IsInf(a*b, 0) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// tinyFloat32Factor reports whether a weight, pos_weight or α of in's
+// configuration rounded to float32 is nonzero and below 2^-102, where its
+// products with the loss's other factors (a target, a modulator, σ) can be
+// float32 subnormals.
+func tinyFloat32Factor(in fuzz.Input) bool {
+	cfg := in.Config().Round32()
+	for _, v := range slices.Concat(cfg.Weight, cfg.PosWeight, cfg.Alpha) {
+		if v != 0 && math.Abs(v) < 0x1p-102 {
+			return true
+		}
+	}
+	return false
 }
 
 // subjects returns subs without, under -fuzz.known, those whose known bugs
