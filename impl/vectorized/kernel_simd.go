@@ -137,12 +137,16 @@ func (a *sum4) total(rest, restC float64) float64 {
 //
 // with q^γ = exp(zh)·(1+zl), zh + zl = γ·log q carried as a double-word.
 // fine is clear in the lanes whose modulator needs the precise path
-// (γ·lh > 16, needsPrecise's criterion on this kernel's lh).
+// (γ·lh > 16, needsPrecise's criterion on this kernel's lh) and in those
+// with a > 700, which elem sends to the careful path: there e = e^{-a} <
+// 2^-1009 has lost bits to the subnormal range, which γ·t·CE shows once γ
+// is above about 1e300 (x = 742, y = 0, γ = 9.1e307: 311 ulp).
 func binary4(k *kernelConsts, xv archsimd.Float64x4, pos archsimd.Mask64x4) (lv, gv archsimd.Float64x4, fine archsimd.Mask64x4) {
 	zero := k.zero
 	mp := xv.Max(zero)
 	mn := zero.Sub(xv).Max(zero)
-	e, inv, lh, ll := expLog1p4(k, zero.Sub(mp.Add(mn)))
+	a := mp.Add(mn)
+	e, inv, lh, ll := expLog1p4(k, zero.Sub(a))
 	et := e.Mul(inv)
 	xpos := xv.GreaterEqual(zero)
 	s := inv.Merge(et, xpos)
@@ -164,7 +168,7 @@ func binary4(k *kernelConsts, xv archsimd.Float64x4, pos archsimd.Mask64x4) (lv,
 	m := at.Mul(mod)
 	lv = m.Mul(ce)
 	gv = m.Mul(k.gam.Mul(r).MulAdd(ce, dce)).Div(k.d)
-	fine = k.gam.Mul(lh).LessEqual(k.preT)
+	fine = k.gam.Mul(lh).LessEqual(k.preT).And(a.LessEqual(k.c700))
 	return lv, gv, fine
 }
 
@@ -366,18 +370,18 @@ func scan64(x, y []float64) (float64, bool) {
 // written as literals and broadcast once per chunk rather than once per
 // vector (see expLog1p for the constants).
 type kernelConsts struct {
-	zero, one, half, two, quarterNeg, sqrt2, c750, under, bias, tinyE, preT archsimd.Float64x4
-	gam, ap, an, d                                                          archsimd.Float64x4
-	log2e, ln2Hi, negLn2Hi, ln2Lo, negLn2Lo                                 archsimd.Float64x4
-	e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14                     archsimd.Float64x4 // 1/n!
-	lg1, lg2, lg3, lg4, lg5, lg6, lg7                                       archsimd.Float64x4
+	zero, one, half, two, quarterNeg, sqrt2, c700, c750, under, bias, tinyE, preT archsimd.Float64x4
+	gam, ap, an, d                                                                archsimd.Float64x4
+	log2e, ln2Hi, negLn2Hi, ln2Lo, negLn2Lo                                       archsimd.Float64x4
+	e3, e4, e5, e6, e7, e8, e9, e10, e11, e12, e13, e14                           archsimd.Float64x4 // 1/n!
+	lg1, lg2, lg3, lg4, lg5, lg6, lg7                                             archsimd.Float64x4
 }
 
 func newKernelConsts(p *params) kernelConsts {
 	b := archsimd.BroadcastFloat64x4
 	k := kernelConsts{
 		zero: b(0), one: b(1), half: b(0.5), two: b(2), quarterNeg: b(-0.25),
-		sqrt2: b(1.4142135623730951), c750: b(-750), under: b(-746), bias: b(0x1p52 + 1023), tinyE: b(0x1p-32), preT: b(preT),
+		sqrt2: b(1.4142135623730951), c700: b(700), c750: b(-750), under: b(-746), bias: b(0x1p52 + 1023), tinyE: b(0x1p-32), preT: b(preT),
 		gam: b(p.gamma), ap: b(p.ap[0]), an: b(p.an[0]), d: b(p.d),
 		log2e: b(1.4426950408889634),
 		ln2Hi: b(6.93147180369123816490e-01), negLn2Hi: b(-6.93147180369123816490e-01),
