@@ -1,12 +1,11 @@
 package vectorized
 
-// Tests of the float32 path's helpers that close gaps found by mutation
-// testing (make mutants; README, "Mutation testing"): fma32's rounding to odd, the
-// configs newK32 takes and the relative errors it stores, and the
-// compensated float64 sum of a float32 chunk (lanes8); and two cases of
-// the float64 portable loop (CB by label when W·f′ overflows, split
-// elements with a product below 2^-1000). They run on both builds; the
-// SIMD build also compares binary8 with elem32 lane by lane
+// Tests of internal helpers that close gaps found by mutation testing
+// (make mutants; README, "Mutation testing"): fma32's rounding to odd, the
+// configs newK32 takes and the relative errors it stores, the compensated
+// float64 sum of a float32 chunk (lanes8), powLog, needsPrecise's
+// threshold and powPrecise's rounding. They run on both builds; the SIMD
+// build also compares binary8 with elem32 lane by lane
 // (mutants_simd_test.go).
 
 import (
@@ -208,54 +207,6 @@ func TestFloat32ChunkSumCompensated(t *testing.T) {
 		check(path, "binary lanes", lx, ly)
 		check(path, "soft rest", sx, sy)
 	})
-}
-
-// TestCBLabelOverflowingGradient checks, against spec/exact within
-// Contract, a mean whose element gradients W·f′ overflow before the
-// division by D while W·f′/D does not, with CB applied by label, so that
-// the careful path that portable then takes (elemWide) must get the
-// element's weight with its label's CB weight: weight 8.9e307 for both
-// classes, CB counts 1 and 1000 at β = 0.999 normalised to sum C = 2 (w =
-// 1 and 0.00158 before, 1.9968 and 0.0032 after), γ = 2, mean over the 8
-// elements. For label-0 rows W ≈ 1.777e308, below MaxFloat64, and five
-// elements there (x = -3, 2.5, -4, -2.5 and 3, each on the wrong side of
-// its target) have |f′| > 1.012, so W·f′ overflows while W·f′/8 does not
-// (the test checks that some exact |W·f′| is above MaxFloat64). Float64
-// only (float32 weights cannot overflow a float64 gradient); the config is
-// not one of the SIMD kernels', so both builds take the portable loop.
-//
-// Kills, in portable's overflow branch: `p.w[c]*cbw` → `p.w[c]/cbw`
-// (those gradients off by the factor 1/cbw² ≈ 0.25).
-func TestCBLabelOverflowingGradient(t *testing.T) {
-	cfg := spec.Config{
-		Gamma:     2,
-		Weight:    []float64{8.9e307, 8.9e307},
-		CB:        &spec.CB{Beta: 0.999, Counts: []float64{1, 1000}, Normalize: spec.CBSum, Apply: spec.CBLabel},
-		Reduction: spec.Mean, Normalizer: spec.Elements,
-	}
-	b := spec.Batch{Classes: 2,
-		Logits:  []float64{-3, 2.5, -4, 0.3, 1.5, 3.5, -2.5, 3},
-		Targets: []float64{1, 0, 1, 0, 0, 1, 1, 0},
-	}
-	var r, x spec.Result
-	if err := (Evaluator{Workers: 1}).Evaluate(&cfg, b, &r); err != nil {
-		t.Fatal(err)
-	}
-	if err := (exact.Evaluator{}).Evaluate(&cfg, b, &x); err != nil {
-		t.Fatal(err)
-	}
-	big := 0
-	for i := range b.Logits {
-		if math.Abs(x.Grad[i])*8 > math.MaxFloat64 {
-			big++
-		}
-		if d := ulp.Dist(r.Grad[i], x.Grad[i]); d > Contract.Grad {
-			t.Errorf("x=%v y=%v: gradient %v, exact %v: %v ulp", b.Logits[i], b.Targets[i], r.Grad[i], x.Grad[i], d)
-		}
-	}
-	if big == 0 {
-		t.Fatal("no element's W·f′ overflows: the test does not reach the careful path")
-	}
 }
 
 // TestPowLog holds powLog to its error against spec/exact (300 bits):

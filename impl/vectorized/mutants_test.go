@@ -803,32 +803,57 @@ func TestCarefulModulatorFarBelowRange(t *testing.T) {
 	}
 }
 
-// TestCBLabelOverflowingMean checks, against spec/exact within Contract, a
-// mean whose plain sum overflows while the mean does not, with CB applied
-// by label: weight 8.9e307 for both classes, CB counts 1 and 1000 at β =
-// 0.999 normalised to sum C = 2 (1.9968 and 0.0032), γ = 2, mean over the
-// 8 elements. The label-0 rows have W ≈ 1.777e308, and their elements
-// with y = 1 at x = −1.5 have l ≈ 1.14, so W·l overflows (the element
-// loss is +Inf, checked) while the mean, about 2·2.0e308/8, is finite: run
-// then sums again with every weight scaled by 2^-64 (rescaledSum), which
-// must give each element its label's CB weight as well.
+// TestCBLabelOverflow checks, against spec/exact within Contract (element
+// losses, gradients and the mean), means whose weighted terms overflow
+// before the division by D, with CB applied by label: weight 8.9e307 for
+// both classes, CB counts 1 and 1000 at β = 0.999 normalised to sum C = 2
+// (w = 1 and 0.00158 before, 1.9968 and 0.0032 after), γ = 2, mean over 8
+// elements. For label-0 rows W ≈ 1.777e308, below MaxFloat64. The config
+// is not one of the SIMD kernels', so both builds take the portable loop;
+// float64 only (float32 weights cannot overflow a float64 sum).
 //
-// Kills, in rescaledSum: `p.w[k]*cbw*0x1p-64` → `p.w[k]/cbw*0x1p-64`
-// (the label-1 rows weighted 8.9e307/0.0032: the mean overflows).
-func TestCBLabelOverflowingMean(t *testing.T) {
+//   - gradient: five label-0 elements (x = −3, 2.5, −4, −2.5 and 3, each on
+//     the wrong side of its target) have |f′| > 1.012, so W·f′ overflows
+//     while W·f′/8 does not (checked): portable then takes elemWide, which
+//     must get the element's weight with its label's CB weight.
+//   - mean: the label-0 elements with y = 1 at x = −1.5 have l ≈ 1.14, so
+//     W·l overflows (the element loss is +Inf, checked) while the mean,
+//     about 2·2.0e308/8, is finite: run sums again with every weight
+//     scaled by 2^-64 (rescaledSum), which must weight each element by its
+//     label's CB weight as well.
+//
+// Kills: `p.w[c]*cbw` → `p.w[c]/cbw` in portable's overflow branch (those
+// gradients off by the factor 1/cbw² ≈ 0.25), and `p.w[k]*cbw*0x1p-64` →
+// `p.w[k]/cbw*0x1p-64` in rescaledSum (the label-1 rows weighted
+// 8.9e307/0.0032: the mean overflows).
+func TestCBLabelOverflow(t *testing.T) {
 	cfg := spec.Config{
 		Gamma:     2,
 		Weight:    []float64{8.9e307, 8.9e307},
 		CB:        &spec.CB{Beta: 0.999, Counts: []float64{1, 1000}, Normalize: spec.CBSum, Apply: spec.CBLabel},
 		Reduction: spec.Mean, Normalizer: spec.Elements,
 	}
-	b := spec.Batch{Classes: 2,
+	grad := spec.Batch{Classes: 2,
+		Logits:  []float64{-3, 2.5, -4, 0.3, 1.5, 3.5, -2.5, 3},
+		Targets: []float64{1, 0, 1, 0, 0, 1, 1, 0},
+	}
+	r := checkAgainstExact(t, "CB by label, overflowing gradients", cfg, grad, false)
+	big := 0
+	for _, g := range r.Grad {
+		if math.Abs(g)*8 > math.MaxFloat64 {
+			big++
+		}
+	}
+	if big == 0 {
+		t.Error("no element's W·f′ overflows: the gradient case does not reach the careful path")
+	}
+	mean := spec.Batch{Classes: 2,
 		Logits:  []float64{-1.5, -3, 0.5, -2, -1.5, 1, -2, 0.7},
 		Targets: []float64{1, 0, 0, 1, 1, 0, 0, 1},
 	}
-	r := checkAgainstExact(t, "CB by label, overflowing sum", cfg, b, false)
+	r = checkAgainstExact(t, "CB by label, overflowing sum", cfg, mean, false)
 	if !math.IsInf(r.Losses[0], 1) || math.IsInf(r.Loss, 0) {
-		t.Fatalf("element loss %v, mean %v: the test needs an overflowing element and a finite mean", r.Losses[0], r.Loss)
+		t.Errorf("element loss %v, mean %v: the mean case needs an overflowing element and a finite mean", r.Losses[0], r.Loss)
 	}
 }
 
